@@ -1,0 +1,115 @@
+package io.spendmonitor.schemas;
+
+import io.spendmonitor.avro.GpuUtilization;
+import io.spendmonitor.avro.PriceEntry;
+import io.spendmonitor.avro.SpendAlert;
+import io.spendmonitor.avro.TeamBudget;
+import io.spendmonitor.avro.TeamCostWindow;
+import io.spendmonitor.avro.TokenUsage;
+import io.spendmonitor.schemas.registry.SchemaRegistryClient;
+import io.spendmonitor.schemas.serde.AvroSerde;
+import io.spendmonitor.schemas.serde.AvroSerdeConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Every topic of spend-monitor with its serdes: one immutable registry built from config and used
+ * by the producers, the topology and the tests alike. Names are DESIGN.md's defaults behind an
+ * optional prefix ({@value #PREFIX_CONFIG}, e.g. {@code prod.}).
+ */
+public final class Topics {
+    public static final String PREFIX_CONFIG = "spend.topic.prefix";
+    /** Header on dead-letter records saying why the record was rejected. */
+    public static final String DEAD_LETTER_REASON_HEADER = "spend.reason";
+    /** Header on dead-letter records naming the topic the record came from. */
+    public static final String DEAD_LETTER_TOPIC_HEADER = "spend.source.topic";
+
+    private static final Pattern LEGAL_PREFIX = Pattern.compile("[a-zA-Z0-9._-]*");
+
+    private final String prefix;
+    private final TopicSpec<String, TokenUsage> tokenUsage;
+    private final TopicSpec<String, GpuUtilization> gpuUtilization;
+    private final TopicSpec<String, PriceEntry> priceCatalog;
+    private final TopicSpec<String, TeamBudget> teamBudgets;
+    private final TopicSpec<String, TeamCostWindow> teamCosts;
+    private final TopicSpec<String, SpendAlert> alerts;
+    private final TopicSpec<byte[], byte[]> deadLetter;
+
+    private Topics(String prefix, SchemaRegistryClient registry, AvroSerdeConfig serdeConfig) {
+        this.prefix = prefix;
+        Serde<String> key = Serdes.String();
+        Map<String, String> compacted = Map.of("cleanup.policy", "compact");
+        // event topics keep a week: a back-dated event keeps its produce time as Kafka timestamp
+        Map<String, String> events = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
+        this.tokenUsage = new TopicSpec<>(prefix + "llm.token-usage", key,
+                AvroSerde.specific(TokenUsage.class, registry, serdeConfig, false), false, events);
+        this.gpuUtilization = new TopicSpec<>(prefix + "gpu.utilization", key,
+                AvroSerde.specific(GpuUtilization.class, registry, serdeConfig, false), false, events);
+        this.priceCatalog = new TopicSpec<>(prefix + "spend.price-catalog", key,
+                AvroSerde.specific(PriceEntry.class, registry, serdeConfig, false), true, compacted);
+        this.teamBudgets = new TopicSpec<>(prefix + "spend.team-budgets", key,
+                AvroSerde.specific(TeamBudget.class, registry, serdeConfig, false), true, compacted);
+        this.teamCosts = new TopicSpec<>(prefix + "spend.team-costs", key,
+                AvroSerde.specific(TeamCostWindow.class, registry, serdeConfig, false), false, events);
+        this.alerts = new TopicSpec<>(prefix + "spend.alerts", key,
+                AvroSerde.specific(SpendAlert.class, registry, serdeConfig, false), false,
+                Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000)));
+        this.deadLetter = new TopicSpec<>(prefix + "spend.dead-letter", Serdes.ByteArray(), Serdes.ByteArray(), false,
+                Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000)));
+    }
+
+    /** The topics under the prefix in {@code config} (none by default), with serdes on {@code registry}. */
+    public static Topics fromConfig(Map<String, ?> config, SchemaRegistryClient registry) {
+        Object rawPrefix = config.get(PREFIX_CONFIG);
+        String prefix = rawPrefix == null ? "" : rawPrefix.toString().trim();
+        if (!LEGAL_PREFIX.matcher(prefix).matches() || prefix.length() > 100) {
+            throw new IllegalArgumentException("'" + PREFIX_CONFIG + "' may hold only letters, digits, '.', '_' and '-' (at most 100), got '" + prefix + "'");
+        }
+        return new Topics(prefix, registry, AvroSerdeConfig.fromConfig(config));
+    }
+
+    public static Topics withDefaults(SchemaRegistryClient registry) {
+        return fromConfig(Map.of(), registry);
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public TopicSpec<String, TokenUsage> tokenUsage() {
+        return tokenUsage;
+    }
+
+    public TopicSpec<String, GpuUtilization> gpuUtilization() {
+        return gpuUtilization;
+    }
+
+    public TopicSpec<String, PriceEntry> priceCatalog() {
+        return priceCatalog;
+    }
+
+    public TopicSpec<String, TeamBudget> teamBudgets() {
+        return teamBudgets;
+    }
+
+    public TopicSpec<String, TeamCostWindow> teamCosts() {
+        return teamCosts;
+    }
+
+    public TopicSpec<String, SpendAlert> alerts() {
+        return alerts;
+    }
+
+    public TopicSpec<byte[], byte[]> deadLetter() {
+        return deadLetter;
+    }
+
+    /** All topics, inputs first. */
+    public List<TopicSpec<?, ?>> all() {
+        return List.of(tokenUsage, gpuUtilization, priceCatalog, teamBudgets, teamCosts, alerts, deadLetter);
+    }
+}

@@ -1,0 +1,254 @@
+package io.spendmonitor.schemas.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A client for the Confluent Schema Registry REST API (Confluent's registry, or another that
+ * speaks it: Apicurio's {@code /apis/ccompat/v7}). Answers are cached, so a serde asks once per
+ * schema. Connection failures, timeouts and 5xx answers are retried with jittered exponential
+ * backoff, trying each configured URL in turn.
+ *
+ * <p>Tolerated differences of Apicurio 2.4: a 409 carries error_code 0 (the status decides);
+ * {@code GET /schemas/ids/{id}/schema} does not exist ({@code /schemas/ids/{id}} is used).
+ */
+public final class RestSchemaRegistryClient implements SchemaRegistryClient {
+    private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SchemaRegistrySettings settings;
+    private final HttpClient http;
+    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+    public RestSchemaRegistryClient(SchemaRegistrySettings settings) {
+        this.settings = settings;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+    }
+
+    public static RestSchemaRegistryClient forUrl(String url) {
+        return new RestSchemaRegistryClient(SchemaRegistrySettings.forUrl(url));
+    }
+
+    @Override
+    public int register(String subject, Schema schema) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema), subject, -1);
+        int id = answer.path("id").asInt(-1);
+        if (id < 0) {
+            throw new SchemaRegistryException("registry answered registration of '" + subject + "' without an id: " + answer, 200, -1);
+        }
+        ids.put(schema, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    @Override
+    public int lookup(String subject, Schema schema) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = call("POST", "/subjects/" + encode(subject), schemaBody(schema), subject, -1);
+        int id = answer.path("id").asInt(-1);
+        ids.put(schema, id);
+        schemasById.putIfAbsent(id, schema);
+        return id;
+    }
+
+    @Override
+    public Schema getById(int id) {
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode answer = call("GET", "/schemas/ids/" + id, null, null, id);
+        Schema schema = parse(answer.path("schema").asText(null), "schema id " + id);
+        Schema previous = schemasById.putIfAbsent(id, schema);
+        return previous == null ? schema : previous;
+    }
+
+    @Override
+    public RegisteredSchema latest(String subject) {
+        JsonNode answer = call("GET", "/subjects/" + encode(subject) + "/versions/latest", null, subject, -1);
+        int id = answer.path("id").asInt(-1);
+        Schema schema = parse(answer.path("schema").asText(null), "subject " + subject);
+        schemasById.putIfAbsent(id, schema);
+        return new RegisteredSchema(subject, id, answer.path("version").asInt(-1), schema);
+    }
+
+    @Override
+    public void setCompatibility(String subject, String level) {
+        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
+        call("PUT", subject == null ? "/config" : "/config/" + encode(subject), body.toString(), subject, -1);
+    }
+
+    /** Compatibility level of a subject (or the global one when subject is null). */
+    public String compatibility(String subject) {
+        JsonNode answer = call("GET", subject == null ? "/config" : "/config/" + encode(subject), null, subject, -1);
+        JsonNode level = answer.has("compatibilityLevel") ? answer.get("compatibilityLevel") : answer.get("compatibility");
+        return level == null ? null : level.asText();
+    }
+
+    private static String schemaBody(Schema schema) {
+        return JSON.createObjectNode().put("schema", schema.toString()).toString();
+    }
+
+    private static Schema parse(String text, String what) {
+        if (text == null) {
+            throw new SchemaRegistryException("registry answer for " + what + " holds no schema", 200, -1);
+        }
+        try {
+            return new Schema.Parser().parse(text);
+        } catch (SchemaParseException e) {
+            throw new SchemaRegistryException("registry holds a schema for " + what + " that is not valid Avro: " + e.getMessage(), 200, -1, e);
+        }
+    }
+
+    private static String encode(String subject) {
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * One REST call with retries. {@code subject} and {@code schemaId} only shape error messages.
+     */
+    private JsonNode call(String method, String path, String body, String subject, int schemaId) {
+        int attempts = settings.retries() + 1;
+        Duration backoff = settings.retryBackoff();
+        Exception lastFailure = null;
+        int lastStatus = -1;
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            URI base = settings.urls().get(attempt % settings.urls().size());
+            URI uri = URI.create(base + path);
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                    .timeout(settings.requestTimeout())
+                    .header("Accept", CONTENT_TYPE + ", application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            if (body != null) {
+                request.header("Content-Type", CONTENT_TYPE);
+            }
+            if (settings.authorizationHeader() != null) {
+                request.header("Authorization", settings.authorizationHeader());
+            }
+            try {
+                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                int status = response.statusCode();
+                if (status >= 200 && status < 300) {
+                    String text = response.body();
+                    return text == null || text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+                }
+                if (status >= 500 || status == 429) {
+                    lastStatus = status;
+                    lastFailure = new IOException("HTTP " + status + ": " + abbreviate(response.body()));
+                } else {
+                    throw clientError(status, response.body(), method, path, subject, schemaId);
+                }
+            } catch (IOException e) {
+                lastFailure = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryUnavailableException("interrupted while calling the schema registry", -1, e);
+            }
+            if (attempt + 1 < attempts) {
+                log.debug("schema registry call {} {} failed ({}), retrying in {}", method, uri, lastFailure.getMessage(), backoff);
+                sleep(backoff);
+                backoff = min(backoff.multipliedBy(2), settings.retryBackoffMax());
+            }
+        }
+        throw new SchemaRegistryUnavailableException("schema registry unreachable at " + settings.urls() + " after "
+                + attempts + " attempt(s): " + (lastFailure == null ? "no answer" : describe(lastFailure)), lastStatus, lastFailure);
+    }
+
+    private static SchemaRegistryException clientError(int status, String body, String method, String path,
+                                                       String subject, int schemaId) {
+        int errorCode = -1;
+        String message = abbreviate(body);
+        try {
+            JsonNode error = JSON.readTree(body == null ? "" : body);
+            if (error != null && error.isObject()) {
+                errorCode = error.path("error_code").asInt(-1);
+                message = error.path("message").asText(message);
+            }
+        } catch (IOException ignored) {
+            // not JSON: keep the raw text
+        }
+        if (status == 401 || status == 403) {
+            return new SchemaRegistryAuthException("schema registry refused the request (HTTP " + status
+                    + "): check basic.auth.user.info / bearer.auth.token", status, errorCode);
+        }
+        if (status == 409) {
+            return new IncompatibleSchemaException(subject, message, status, errorCode);
+        }
+        if (status == 404 && schemaId >= 0) {
+            return new UnknownSchemaIdException(schemaId, status, errorCode);
+        }
+        if (status == 404 && (errorCode == 40401 || errorCode == 40403 || errorCode == 40402 || errorCode <= 0)) {
+            return new SchemaRegistryException("schema registry has no such schema for subject '" + subject + "': " + message,
+                    status, errorCode);
+        }
+        if (status == 422) {
+            return new SchemaRegistryException("schema registry rejected the schema as invalid: " + message, status, errorCode);
+        }
+        return new SchemaRegistryException("schema registry answered HTTP " + status + " to " + method + " " + path + ": " + message,
+                status, errorCode);
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : " " + message);
+    }
+
+    private static String abbreviate(String text) {
+        if (text == null) {
+            return "";
+        }
+        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void sleep(Duration base) {
+        // full jitter: spread retries of many clients after a registry restart
+        long millis = ThreadLocalRandom.current().nextLong(base.toMillis() / 2, base.toMillis() + 1);
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryUnavailableException("interrupted while waiting to retry the schema registry", -1, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RestSchemaRegistryClient{" + settings + "}";
+    }
+}
