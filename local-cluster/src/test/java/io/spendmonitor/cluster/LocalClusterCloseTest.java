@@ -1,0 +1,34 @@
+package io.spendmonitor.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** Uses its own cluster, not the shared one, to check what close() leaves behind. */
+class LocalClusterCloseTest {
+
+    @Test
+    void closeRemovesTempDirsAndStopsTheRegistryProcess() {
+        LocalCluster cluster = LocalCluster.start();
+        Path brokerDir = cluster.broker().directory();
+        Path registryDir = cluster.registry().directory();
+        List<ProcessHandle> registryProcesses = new ArrayList<>(cluster.registry().process().descendants().toList());
+        registryProcesses.add(cluster.registry().process());
+
+        assertThat(brokerDir).isDirectory();
+        assertThat(registryDir).isDirectory();
+        assertThat(registryProcesses).anyMatch(p -> p.info().command().orElse("").endsWith("/java"));
+        assertThat(registryProcesses).allMatch(ProcessHandle::isAlive);
+
+        cluster.close();
+
+        assertThat(brokerDir).doesNotExist();
+        assertThat(registryDir).doesNotExist();
+        assertThat(registryProcesses).noneMatch(ProcessHandle::isAlive);
+        cluster.close(); // idempotent
+    }
+}
