@@ -1,0 +1,179 @@
+package io.spendmonitor.streams.config;
+
+import io.spendmonitor.streams.cost.SpendSettings;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The application's configuration: defaults, then a properties file, then environment variables
+ * ({@code SPEND_WINDOW_GRACE} for {@code spend.window.grace}: upper case, '.' and '-' as '_'),
+ * then explicit overrides. Kafka Streams and client properties pass through unchanged.
+ */
+public final class SpendConfig {
+    public static final String WINDOW_SIZE = "spend.window.size";
+    public static final String WINDOW_GRACE = "spend.window.grace";
+    public static final String WINDOW_RETENTION = "spend.window.retention";
+    public static final String HORIZON_MINUTES = "spend.horizon.minutes";
+    public static final String BREAKEVEN_EVALUATIONS = "spend.breakeven.evaluations";
+    public static final String BREAKEVEN_MARGIN = "spend.breakeven.margin";
+    public static final String IDLE_UTILIZATION = "spend.idle.utilization";
+    public static final String IDLE_FIRE_WINDOWS = "spend.idle.fire-windows";
+    public static final String IDLE_RESOLVE_WINDOWS = "spend.idle.resolve-windows";
+    public static final String BUDGET_WARN_FRACTION = "spend.budget.warn-fraction";
+    public static final String BUDGET_FORECAST_MIN_ELAPSED = "spend.budget.forecast-min-elapsed";
+    public static final String DEDUPE_RETENTION = "spend.dedupe.retention";
+    public static final String TIMESTAMP_MIN = "spend.timestamp.min";
+    public static final String TIMESTAMP_MAX_AHEAD = "spend.timestamp.max-ahead";
+    public static final String TEAM_EVICTION = "spend.team.eviction";
+
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(
+            Map.entry(WINDOW_SIZE, "PT1M"),
+            Map.entry(WINDOW_GRACE, "PT5M"),
+            Map.entry(WINDOW_RETENTION, "P1D"),
+            Map.entry(HORIZON_MINUTES, "60"),
+            Map.entry(BREAKEVEN_EVALUATIONS, "5"),
+            Map.entry(BREAKEVEN_MARGIN, "0.10"),
+            Map.entry(IDLE_UTILIZATION, "0.30"),
+            Map.entry(IDLE_FIRE_WINDOWS, "15"),
+            Map.entry(IDLE_RESOLVE_WINDOWS, "5"),
+            Map.entry(BUDGET_WARN_FRACTION, "0.80"),
+            Map.entry(BUDGET_FORECAST_MIN_ELAPSED, "0.10"),
+            Map.entry(DEDUPE_RETENTION, "PT24H"),
+            Map.entry(TIMESTAMP_MIN, "2020-01-01T00:00:00Z"),
+            Map.entry(TIMESTAMP_MAX_AHEAD, "P7D"),
+            Map.entry(TEAM_EVICTION, "P31D"),
+            Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "spend-monitor"),
+            Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
+
+    private final Map<String, Object> values;
+
+    private SpendConfig(Map<String, Object> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    public static SpendConfig defaults() {
+        return load(null, Map.of(), Map.of());
+    }
+
+    public static SpendConfig of(Map<String, ?> overrides) {
+        return load(null, Map.of(), overrides);
+    }
+
+    /**
+     * @param file       a properties file, or null
+     * @param env        the environment (System.getenv() in production)
+     * @param overrides  explicit values (command-line options), highest precedence
+     */
+    public static SpendConfig load(Path file, Map<String, String> env, Map<String, ?> overrides) {
+        Map<String, Object> values = new LinkedHashMap<>(DEFAULTS);
+        if (file != null) {
+            Properties props = new Properties();
+            try (Reader reader = Files.newBufferedReader(file)) {
+                props.load(reader);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+            }
+            props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).trim()));
+        }
+        for (String key : DEFAULTS.keySet()) {
+            String fromEnv = env.get(envName(key));
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                values.put(key, fromEnv.trim());
+            }
+        }
+        overrides.forEach((k, v) -> {
+            if (v != null) {
+                values.put(k, v);
+            }
+        });
+        SpendConfig config = new SpendConfig(values);
+        config.settings(); // fail fast on bad values
+        config.timestampMin();
+        config.duration(TIMESTAMP_MAX_AHEAD);
+        config.duration(DEDUPE_RETENTION);
+        config.duration(TEAM_EVICTION);
+        return config;
+    }
+
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** Every value, for building Kafka clients (non-spend keys are Streams / client properties). */
+    public Map<String, Object> asMap() {
+        return values;
+    }
+
+    public String string(String key) {
+        Object v = values.get(key);
+        return v == null ? null : v.toString();
+    }
+
+    public SpendSettings settings() {
+        return new SpendSettings(duration(WINDOW_SIZE), duration(WINDOW_GRACE), integer(HORIZON_MINUTES),
+                integer(BREAKEVEN_EVALUATIONS), decimal(BREAKEVEN_MARGIN), decimal(IDLE_UTILIZATION),
+                integer(IDLE_FIRE_WINDOWS), integer(IDLE_RESOLVE_WINDOWS), decimal(BUDGET_WARN_FRACTION),
+                decimal(BUDGET_FORECAST_MIN_ELAPSED));
+    }
+
+    public Duration windowRetention() {
+        return duration(WINDOW_RETENTION);
+    }
+
+    public Duration dedupeRetention() {
+        return duration(DEDUPE_RETENTION);
+    }
+
+    public Instant timestampMin() {
+        try {
+            return Instant.parse(string(TIMESTAMP_MIN));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + TIMESTAMP_MIN + "' must be an ISO-8601 instant, got '" + string(TIMESTAMP_MIN) + "'");
+        }
+    }
+
+    public Duration timestampMaxAhead() {
+        return duration(TIMESTAMP_MAX_AHEAD);
+    }
+
+    public Duration teamEviction() {
+        return duration(TEAM_EVICTION);
+    }
+
+    /** ISO-8601 durations (PT5M, P1D) or plain milliseconds. */
+    public Duration duration(String key) {
+        String v = string(key);
+        try {
+            return v.matches("\\d+") ? Duration.ofMillis(Long.parseLong(v)) : Duration.parse(v);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("'" + key + "' must be a duration like PT5M or P1D, got '" + v + "'");
+        }
+    }
+
+    private int integer(String key) {
+        try {
+            return Integer.parseInt(string(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + key + "' must be a whole number, got '" + string(key) + "'");
+        }
+    }
+
+    private double decimal(String key) {
+        try {
+            return Double.parseDouble(string(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + key + "' must be a number, got '" + string(key) + "'");
+        }
+    }
+}

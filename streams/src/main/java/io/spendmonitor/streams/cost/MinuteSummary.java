@@ -1,0 +1,28 @@
+package io.spendmonitor.streams.cost;
+
+import java.util.Map;
+
+/**
+ * What the trailing horizon keeps of one finalized minute: per API model its tokens, per open
+ * model the self-hosted tokens and the GPU cost of the deployments serving it. Money in femto-USD.
+ */
+public record MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, Map<String, SelfHostMinute> selfHosted) {
+
+    /** One API model ("provider/model") in one minute. */
+    public record ApiMinute(long input, long cached, long cacheWrite, long output, long costFemto) {
+        public TokenCounts tokens() {
+            return new TokenCounts(input, cached, cacheWrite, output);
+        }
+    }
+
+    /** One open model's deployments in one minute. */
+    public record SelfHostMinute(long input, long cached, long cacheWrite, long output, long gpuCostFemto) {
+        public TokenCounts tokens() {
+            return new TokenCounts(input, cached, cacheWrite, output);
+        }
+    }
+
+    public boolean isEmpty() {
+        return apiModels.isEmpty() && selfHosted.isEmpty();
+    }
+}

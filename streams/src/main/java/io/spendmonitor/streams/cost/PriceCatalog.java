@@ -1,0 +1,102 @@
+package io.spendmonitor.streams.cost;
+
+import io.spendmonitor.avro.ApiModelPrice;
+import io.spendmonitor.avro.GpuPrice;
+import io.spendmonitor.avro.PriceEntry;
+import io.spendmonitor.avro.SelfHostProfile;
+import io.spendmonitor.schemas.PriceKeys;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Every version of every price, looked up by event time: the entry in force at a time is the one
+ * with the latest {@code effective_from} at or before it. Thread-safe: the global-store thread
+ * writes while stream threads read.
+ */
+public final class PriceCatalog {
+    private final Map<String, NavigableMap<Long, Object>> versions = new ConcurrentHashMap<>();
+    private volatile boolean loaded;
+
+    /** Adds or replaces the version a catalog key names; a null entry (tombstone) removes it. */
+    public void apply(String key, PriceEntry entry) {
+        String subject = PriceKeys.subjectOf(key);
+        long effectiveFrom = PriceKeys.effectiveFromOf(key).toEpochMilli();
+        if (entry == null) {
+            NavigableMap<Long, Object> subjectVersions = versions.get(subject);
+            if (subjectVersions != null) {
+                subjectVersions.remove(effectiveFrom);
+            }
+            return;
+        }
+        Object value;
+        if (entry.getEntry() instanceof ApiModelPrice api) {
+            value = ApiPrice.from(api);
+        } else if (entry.getEntry() instanceof GpuPrice gpu) {
+            value = gpu.getUsdPerHour();
+        } else if (entry.getEntry() instanceof SelfHostProfile profile) {
+            value = SelfHostProfileSpec.from(profile);
+        } else {
+            throw new IllegalArgumentException("unknown price entry " + entry.getEntry());
+        }
+        versions.computeIfAbsent(subject, s -> new ConcurrentSkipListMap<>()).put(effectiveFrom, value);
+    }
+
+    /** The API price in force at {@code atMillis}; a tier without its own price uses the default tier's. */
+    public Optional<ApiPrice> apiPrice(String provider, String model, String serviceTier, long atMillis) {
+        if (serviceTier != null && !serviceTier.isEmpty()) {
+            Optional<ApiPrice> tiered = find(PriceKeys.apiSubject(provider, model, serviceTier), atMillis, ApiPrice.class);
+            if (tiered.isPresent()) {
+                return tiered;
+            }
+        }
+        return find(PriceKeys.apiSubject(provider, model, null), atMillis, ApiPrice.class);
+    }
+
+    public Optional<BigDecimal> gpuUsdPerHour(String gpuModel, long atMillis) {
+        return find(PriceKeys.gpuSubject(gpuModel), atMillis, BigDecimal.class);
+    }
+
+    /** Every self-host profile in force at {@code atMillis}. */
+    public List<SelfHostProfileSpec> profiles(long atMillis) {
+        List<SelfHostProfileSpec> result = new ArrayList<>();
+        versions.forEach((subject, subjectVersions) -> {
+            if (subject.startsWith("profile|")) {
+                Map.Entry<Long, Object> entry = subjectVersions.floorEntry(atMillis);
+                if (entry != null) {
+                    result.add((SelfHostProfileSpec) entry.getValue());
+                }
+            }
+        });
+        result.sort(java.util.Comparator.comparing(SelfHostProfileSpec::model).thenComparing(SelfHostProfileSpec::gpuModel));
+        return result;
+    }
+
+    private <T> Optional<T> find(String subject, long atMillis, Class<T> type) {
+        NavigableMap<Long, Object> subjectVersions = versions.get(subject);
+        if (subjectVersions == null) {
+            return Optional.empty();
+        }
+        Map.Entry<Long, Object> entry = subjectVersions.floorEntry(atMillis);
+        return entry == null ? Optional.empty() : Optional.of(type.cast(entry.getValue()));
+    }
+
+    /** Whether the catalog was filled from the global store since this instance started. */
+    public boolean loaded() {
+        return loaded;
+    }
+
+    public void markLoaded() {
+        loaded = true;
+    }
+
+    public int size() {
+        return versions.values().stream().mapToInt(Map::size).sum();
+    }
+}

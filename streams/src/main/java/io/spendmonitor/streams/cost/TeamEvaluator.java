@@ -1,0 +1,281 @@
+package io.spendmonitor.streams.cost;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The evaluation of one team at the end of one finalized minute window: it folds the window into
+ * the trailing horizon, computes break-even per self-host profile, and steps the alert state
+ * machines (break-even, idle capacity, budget). Pure: no Kafka types; the topology calls it.
+ */
+public final class TeamEvaluator {
+    private final SpendSettings settings;
+
+    public TeamEvaluator(SpendSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The team's budget in force, in USD; either may be null (no budget for that period). */
+    public record Budget(BigDecimal dailyUsd, BigDecimal monthlyUsd) {
+        public static final Budget NONE = new Budget(null, null);
+    }
+
+    /**
+     * @param window      the team's finalized window ending at {@code windowEndMs}, or null when it had no data
+     * @return the alert transitions of this evaluation (usually none)
+     */
+    public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
+                                          PriceCatalog catalog, Budget budget) {
+        long windowMs = settings.windowSizeMs();
+        if (window != null) {
+            if (state.firstWindowStartMs < 0) {
+                state.firstWindowStartMs = window.windowStartMs();
+            }
+            state.lastActivityMs = windowEndMs;
+        }
+        if (state.firstWindowStartMs < 0) {
+            return List.of();
+        }
+        state.lastEvaluatedMs = windowEndMs;
+        List<AlertTransition> transitions = new ArrayList<>();
+        if (window != null) {
+            MinuteSummary summary = summarize(state, window, windowEndMs);
+            if (!summary.isEmpty()) {
+                state.horizon.add(summary);
+            }
+        }
+        long horizonStart = windowEndMs - settings.horizonMinutes() * windowMs;
+        state.horizon.removeIf(m -> m.windowEndMs() <= horizonStart);
+        int minutes = (int) Math.min(settings.horizonMinutes(), (windowEndMs - state.firstWindowStartMs) / windowMs);
+
+        breakEven(team, state, windowEndMs, minutes, catalog, transitions);
+        if (window != null) {
+            idleCapacity(team, state, window, windowEndMs, transitions);
+            budget(team, state, window, windowEndMs, budget, transitions);
+        }
+        return transitions;
+    }
+
+    /** The window as the horizon keeps it; self-hosted tokens and GPU cost are grouped by open model. */
+    MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
+        Map<String, MinuteSummary.ApiMinute> api = new TreeMap<>();
+        window.apiModels().forEach((key, m) -> api.put(key,
+                new MinuteSummary.ApiMinute(m.input, m.cached, m.cacheWrite, m.output, m.costFemto)));
+        for (TeamWindow.DeploymentStats d : window.deployments().values()) {
+            if (d.model != null && !TeamWindow.UNASSIGNED.equals(d.deployment)) {
+                state.deploymentModels.put(d.deployment, d.model);
+            }
+        }
+        Map<String, long[]> byModel = new TreeMap<>(); // input, cached, cacheWrite, output, gpuCostFemto
+        window.selfhostModels().forEach((model, m) -> {
+            long[] sums = byModel.computeIfAbsent(model, k -> new long[5]);
+            sums[0] += m.input;
+            sums[1] += m.cached;
+            sums[2] += m.cacheWrite;
+            sums[3] += m.output;
+        });
+        for (TeamWindow.DeploymentStats d : window.deployments().values()) {
+            String model = d.model != null ? d.model : state.deploymentModels.get(d.deployment);
+            if (model != null && d.gpuCostFemto != 0) {
+                byModel.computeIfAbsent(model, k -> new long[5])[4] += d.gpuCostFemto;
+            }
+        }
+        Map<String, MinuteSummary.SelfHostMinute> selfHosted = new TreeMap<>();
+        byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3], s[4])));
+        return new MinuteSummary(windowEndMs, api, selfHosted);
+    }
+
+    private void breakEven(String team, TeamState state, long windowEndMs, int minutes, PriceCatalog catalog,
+                           List<AlertTransition> transitions) {
+        long at = windowEndMs - 1; // prices in force during the evaluated window
+        List<BreakEven> results = new ArrayList<>();
+        Set<String> evaluated = new HashSet<>();
+        for (SelfHostProfileSpec profile : catalog.profiles(at)) {
+            Optional<ApiPrice> apiPrice = catalog.apiPrice(profile.apiProvider(), profile.apiModel(), null, at);
+            for (BreakEven result : BreakEvenEvaluator.evaluate(state.horizon, minutes, profile,
+                    catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice)) {
+                results.add(result);
+                String key = result.mode() + "|" + profile.model() + "|" + profile.gpuModel();
+                evaluated.add(key);
+                Hysteresis h = state.breakEven.computeIfAbsent(key, k -> new Hysteresis());
+                boolean bad = result.ratioAbove(1 + settings.breakEvenMargin());
+                boolean good = result.ratioBelow(1);
+                Hysteresis.Change change = h.observe(bad, good, settings.breakEvenEvaluations(),
+                        settings.breakEvenEvaluations(), windowEndMs);
+                if (change != Hysteresis.Change.NONE) {
+                    transitions.add(breakEvenTransition(team, profile, result, change, windowEndMs));
+                }
+            }
+        }
+        // a profile whose usage left the horizon: nothing to save by switching, a "good" evaluation
+        for (var entry : new ArrayList<>(state.breakEven.entrySet())) {
+            if (!evaluated.contains(entry.getKey())) {
+                Hysteresis h = entry.getValue();
+                Hysteresis.Change change = h.observe(false, true, settings.breakEvenEvaluations(),
+                        settings.breakEvenEvaluations(), windowEndMs);
+                if (change == Hysteresis.Change.RESOLVED) {
+                    String[] parts = entry.getKey().split("\\|", 3);
+                    BreakEven.Mode mode = BreakEven.Mode.valueOf(parts[0]);
+                    transitions.add(new AlertTransition(team, mode == BreakEven.Mode.API ? AlertType.SELF_HOSTING_CHEAPER
+                            : AlertType.SELF_HOSTING_DEARER, parts[1] + " on " + parts[2], AlertTransition.RESOLVED,
+                            windowEndMs, null, null, null, null, null, null, null,
+                            team + ": no more " + (mode == BreakEven.Mode.API ? "API calls" : "self-hosted traffic")
+                                    + " for " + parts[1] + " in the last " + settings.horizonMinutes() + " minutes",
+                            Map.of()));
+                }
+                if (!h.firing && h.badStreak == 0) {
+                    state.breakEven.remove(entry.getKey()); // nothing left to remember
+                }
+            }
+        }
+        state.lastBreakEven = results;
+    }
+
+    private AlertTransition breakEvenTransition(String team, SelfHostProfileSpec profile, BreakEven r,
+                                                Hysteresis.Change change, long windowEndMs) {
+        boolean apiMode = r.mode() == BreakEven.Mode.API;
+        AlertType type = apiMode ? AlertType.SELF_HOSTING_CHEAPER : AlertType.SELF_HOSTING_DEARER;
+        String state = change == Hysteresis.Change.FIRED ? AlertTransition.FIRING : AlertTransition.RESOLVED;
+        String ratio = r.ratio() == null ? "no tokens served" : String.format("%.2fx", r.ratio());
+        String summary;
+        if (change == Hysteresis.Change.FIRED) {
+            summary = apiMode
+                    ? String.format("%s would save %s/h self-hosting %s on %dx %s (API spend is %s the self-hosted cost)",
+                    team, UsdFormat.usd(r.savingsUsdPerHour()), profile.model(), r.gpus(), profile.gpuModel(), ratio)
+                    : String.format("%s would save %s/h moving %s to %s (self-hosting costs %s the API price)",
+                    team, UsdFormat.usd(r.savingsUsdPerHour()), profile.model(), profile.apiEquivalent(), ratio);
+        } else {
+            summary = apiMode
+                    ? String.format("%s: self-hosting %s is no longer cheaper than %s (ratio %s)", team, profile.model(),
+                    profile.apiEquivalent(), ratio)
+                    : String.format("%s: self-hosting %s is no longer dearer than %s (ratio %s)", team, profile.model(),
+                    profile.apiEquivalent(), ratio);
+        }
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("profile", profile.model());
+        details.put("gpu_model", profile.gpuModel());
+        details.put("api_model", profile.apiEquivalent());
+        details.put("minutes", String.valueOf(r.minutes()));
+        if (apiMode) {
+            details.put("replicas", String.valueOf(r.replicas()));
+            details.put("gpus", String.valueOf(r.gpus()));
+        }
+        return new AlertTransition(team, type, profile.model() + " on " + profile.gpuModel(), state, windowEndMs,
+                r.ratio(), r.actualUsd(), r.counterfactualUsd(), r.savingsUsdPerHour(), null, null, null, summary, details);
+    }
+
+    private void idleCapacity(String team, TeamState state, TeamWindow window, long windowEndMs,
+                              List<AlertTransition> transitions) {
+        for (TeamWindow.DeploymentStats d : window.deployments().values()) {
+            if (d.gpuSeconds <= 0) {
+                continue;
+            }
+            TeamState.IdleState idle = state.idle.computeIfAbsent(d.deployment, k -> new TeamState.IdleState());
+            double utilization = d.utilization();
+            idle.lastUtilization = utilization;
+            boolean idleWindow = utilization < settings.idleUtilization();
+            if (idleWindow) {
+                idle.streakIdleFemto.add(d.idleCostFemto());
+                if (idle.streakIdleFemto.size() > settings.idleFireWindows()) {
+                    idle.streakIdleFemto.remove(0);
+                }
+            } else {
+                idle.streakIdleFemto.clear();
+            }
+            Hysteresis.Change change = idle.hysteresis.observe(idleWindow, !idleWindow, settings.idleFireWindows(),
+                    settings.idleResolveWindows(), windowEndMs);
+            if (change == Hysteresis.Change.FIRED) {
+                long idleFemto = idle.streakIdleFemto.stream().mapToLong(Long::longValue).sum();
+                // idle USD/hour of those windows = their idle cost / their length in hours
+                BigDecimal perHour = Money.usd(idleFemto).multiply(BigDecimal.valueOf(3_600_000))
+                        .divide(BigDecimal.valueOf((long) idle.streakIdleFemto.size() * settings.windowSizeMs()), 9,
+                                RoundingMode.HALF_EVEN);
+                long minutes = idle.streakIdleFemto.size() * settings.windowSizeMs() / 60_000;
+                String summary = String.format("%s's deployment %s is idle: %.0f%% GPU utilization for %d min, %s/h of idle GPUs",
+                        team, d.deployment, utilization * 100, minutes, UsdFormat.usd(perHour));
+                transitions.add(new AlertTransition(team, AlertType.IDLE_CAPACITY, d.deployment, AlertTransition.FIRING,
+                        windowEndMs, utilization, null, null, null, perHour, null, null, summary,
+                        Map.of("utilization", String.format("%.4f", utilization))));
+            } else if (change == Hysteresis.Change.RESOLVED) {
+                transitions.add(new AlertTransition(team, AlertType.IDLE_CAPACITY, d.deployment, AlertTransition.RESOLVED,
+                        windowEndMs, utilization, null, null, null, null, null, null,
+                        String.format("%s's deployment %s is busy again: %.0f%% GPU utilization", team, d.deployment,
+                                utilization * 100), Map.of("utilization", String.format("%.4f", utilization))));
+            }
+        }
+    }
+
+    private void budget(String team, TeamState state, TeamWindow window, long windowEndMs, Budget budget,
+                        List<AlertTransition> transitions) {
+        BigDecimal spend = Money.usd(window.apiCostFemto() + window.gpuCostFemto());
+        Instant start = Instant.ofEpochMilli(window.windowStartMs());
+        LocalDate day = start.atZone(ZoneOffset.UTC).toLocalDate();
+        YearMonth month = YearMonth.from(day);
+        long dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long monthStart = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long monthEnd = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        budgetPeriod(team, state.day, "day:" + day, "daily", spend, budget.dailyUsd(), dayStart, dayStart + 86_400_000L,
+                windowEndMs, transitions);
+        budgetPeriod(team, state.month, "month:" + month, "monthly", spend, budget.monthlyUsd(), monthStart, monthEnd,
+                windowEndMs, transitions);
+    }
+
+    private void budgetPeriod(String team, TeamState.BudgetPeriod p, String period, String label, BigDecimal spend,
+                              BigDecimal budgetUsd, long periodStart, long periodEnd, long windowEndMs,
+                              List<AlertTransition> transitions) {
+        if (!period.equals(p.period)) {
+            p.period = period;
+            p.spendUsd = BigDecimal.ZERO;
+            p.warned = p.exceeded = p.forecast = false;
+        }
+        p.spendUsd = p.spendUsd.add(spend);
+        if (budgetUsd == null || budgetUsd.signum() <= 0) {
+            return;
+        }
+        BigDecimal used = p.spendUsd.divide(budgetUsd, MathContext.DECIMAL64);
+        String pct = used.multiply(BigDecimal.valueOf(100)).setScale(0, RoundingMode.DOWN).toPlainString();
+        String amounts = UsdFormat.usd(p.spendUsd) + " of " + UsdFormat.usd(budgetUsd);
+        if (!p.exceeded && used.compareTo(BigDecimal.ONE) >= 0) {
+            p.exceeded = true;
+            p.warned = true;
+            transitions.add(budgetTransition(team, period, "100%", windowEndMs, budgetUsd, p.spendUsd,
+                    String.format("%s has spent %s%% of its %s budget (%s)", team, pct, label, amounts)));
+        } else if (!p.warned && used.compareTo(BigDecimal.valueOf(settings.budgetWarnFraction())) >= 0) {
+            p.warned = true;
+            transitions.add(budgetTransition(team, period, Math.round(settings.budgetWarnFraction() * 100) + "%",
+                    windowEndMs, budgetUsd, p.spendUsd,
+                    String.format("%s has spent %s%% of its %s budget (%s)", team, pct, label, amounts)));
+        }
+        double elapsed = (double) (windowEndMs - periodStart) / (periodEnd - periodStart);
+        if (!p.forecast && !p.exceeded && elapsed >= settings.forecastMinElapsed()) {
+            // linear forecast: spend so far / elapsed fraction of the period
+            BigDecimal forecast = p.spendUsd.divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL64);
+            if (forecast.compareTo(budgetUsd) > 0) {
+                p.forecast = true;
+                transitions.add(budgetTransition(team, period, "forecast", windowEndMs, budgetUsd, p.spendUsd,
+                        String.format("%s is on track to spend %s against its %s budget of %s (%s so far)", team,
+                                UsdFormat.usd(forecast), label, UsdFormat.usd(budgetUsd), UsdFormat.usd(p.spendUsd))));
+            }
+        }
+    }
+
+    private static AlertTransition budgetTransition(String team, String period, String threshold, long windowEndMs,
+                                                    BigDecimal budgetUsd, BigDecimal spendUsd, String summary) {
+        return new AlertTransition(team, AlertType.BUDGET, period + " " + threshold, AlertTransition.FIRING, windowEndMs,
+                null, null, null, null, null, Money.usdNanos(budgetUsd), Money.usdNanos(spendUsd), summary,
+                Map.of("period", period, "threshold", threshold));
+    }
+}

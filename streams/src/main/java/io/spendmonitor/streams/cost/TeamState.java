@@ -1,0 +1,57 @@
+package io.spendmonitor.streams.cost;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the topology remembers of a team between windows: the trailing horizon, the alert state
+ * machines, the budget periods and the latest break-even results (for the query API).
+ * Bounded: the horizon keeps at most {@code horizonMinutes} minutes, alert states one per
+ * profile/deployment, budget state one day and one month.
+ */
+public final class TeamState {
+    /** Start (ms) of the team's first window; -1 until it has one. */
+    public long firstWindowStartMs = -1;
+    /** End (ms) of the last window with data. */
+    public long lastActivityMs;
+    /** End (ms) of the last evaluated window. */
+    public long lastEvaluatedMs;
+    /** Finalized minutes with data inside the horizon, oldest first. */
+    public List<MinuteSummary> horizon = new ArrayList<>();
+    /** Open model each deployment serves, learnt from samples and token events. */
+    public Map<String, String> deploymentModels = new TreeMap<>();
+    /** Break-even state machines by "MODE|model|gpu_model". */
+    public Map<String, Hysteresis> breakEven = new TreeMap<>();
+    /** Idle-capacity state machines by deployment. */
+    public Map<String, IdleState> idle = new TreeMap<>();
+    public BudgetPeriod day = new BudgetPeriod();
+    public BudgetPeriod month = new BudgetPeriod();
+    /** Results of the latest evaluation. */
+    public List<BreakEven> lastBreakEven = new ArrayList<>();
+
+    /** IDLE_CAPACITY of one deployment: the state machine and the idle cost of the current idle streak. */
+    public static final class IdleState {
+        public Hysteresis hysteresis = new Hysteresis();
+        /** Idle femto-USD of each window of the current idle streak, at most the firing count. */
+        public List<Long> streakIdleFemto = new ArrayList<>();
+        public double lastUtilization;
+    }
+
+    /** Spend in one budget period and which of its alerts have fired. */
+    public static final class BudgetPeriod {
+        /** e.g. "day:2026-11-27" or "month:2026-11"; null before any spend. */
+        public String period;
+        public BigDecimal spendUsd = BigDecimal.ZERO;
+        public boolean warned;
+        public boolean exceeded;
+        public boolean forecast;
+    }
+
+    public boolean anyAlertFiring() {
+        return breakEven.values().stream().anyMatch(h -> h.firing)
+                || idle.values().stream().anyMatch(i -> i.hysteresis.firing);
+    }
+}

@@ -1,0 +1,376 @@
+package io.spendmonitor.streams.cost;
+
+import io.spendmonitor.avro.DeploymentUsage;
+import io.spendmonitor.avro.ModelUsage;
+import io.spendmonitor.avro.TeamCostWindow;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One team's spend in one minute window, as it accumulates. Money in femto-USD (see {@link Money}).
+ * GPU time in seconds; a GPU sample belongs wholly to the window of its timestamp.
+ */
+public final class TeamWindow {
+    /** Deployment name for GPU samples that name none. */
+    public static final String UNASSIGNED = "(unassigned)";
+
+    private final long windowStartMs;
+    private long apiCostFemto;
+    private long apiCalls;
+    private long unpricedCalls;
+    private long inputTokens;
+    private long cachedInputTokens;
+    private long cacheWriteInputTokens;
+    private long outputTokens;
+    private long selfhostTokens;
+    private long gpuCostFemto;
+    private long busyCostFemto;
+    private double gpuSeconds;
+    private double busyGpuSeconds;
+    private final Map<String, ModelStats> apiModels = new TreeMap<>();
+    private final Map<String, ModelStats> selfhostModels = new TreeMap<>();
+    private final Map<String, DeploymentStats> deployments = new TreeMap<>();
+
+    public TeamWindow(long windowStartMs) {
+        this.windowStartMs = windowStartMs;
+    }
+
+    /** Calls of one model: what break-even needs (tokens by type, cost). */
+    public static final class ModelStats {
+        public final String provider;
+        public final String model;
+        public long calls;
+        public long unpricedCalls;
+        public long input;
+        public long cached;
+        public long cacheWrite;
+        public long output;
+        public long costFemto;
+
+        ModelStats(String provider, String model) {
+            this.provider = provider;
+            this.model = model;
+        }
+
+        public TokenCounts tokens() {
+            return new TokenCounts(input, cached, cacheWrite, output);
+        }
+
+        void add(TokenCounts t) {
+            calls++;
+            input += t.input();
+            cached += t.cached();
+            cacheWrite += t.cacheWrite();
+            output += t.output();
+        }
+    }
+
+    /** One self-hosted deployment's GPUs and the tokens it served. */
+    public static final class DeploymentStats {
+        public final String deployment;
+        public String model;
+        public String gpuModel;
+        public double gpuSeconds;
+        public double busyGpuSeconds;
+        public long gpuCostFemto;
+        public long busyCostFemto;
+        public long tokens;
+
+        DeploymentStats(String deployment) {
+            this.deployment = deployment;
+        }
+
+        /** Busy GPU-seconds / GPU-seconds; 0 without GPU samples. */
+        public double utilization() {
+            return gpuSeconds == 0 ? 0 : busyGpuSeconds / gpuSeconds;
+        }
+
+        public long idleCostFemto() {
+            return gpuCostFemto - busyCostFemto;
+        }
+    }
+
+    /** An API call; {@code costFemto} null when no price was in force (counted, flagged, not costed). */
+    public void addApiCall(String provider, String model, TokenCounts tokens, Long costFemto) {
+        apiCalls++;
+        addTokens(tokens);
+        ModelStats stats = apiModels.computeIfAbsent(provider + "/" + model, k -> new ModelStats(provider, model));
+        stats.add(tokens);
+        if (costFemto == null) {
+            unpricedCalls++;
+            stats.unpricedCalls++;
+        } else {
+            apiCostFemto = Math.addExact(apiCostFemto, costFemto);
+            stats.costFemto = Math.addExact(stats.costFemto, costFemto);
+        }
+    }
+
+    /** A call served by one of the team's own deployments of an open model. */
+    public void addSelfHostedCall(String model, String deployment, TokenCounts tokens) {
+        addTokens(tokens);
+        selfhostTokens += tokens.throughputTokens();
+        selfhostModels.computeIfAbsent(model, k -> new ModelStats("self-hosted", model)).add(tokens);
+        DeploymentStats d = deployments.computeIfAbsent(deployment == null ? UNASSIGNED : deployment, DeploymentStats::new);
+        d.tokens += tokens.throughputTokens();
+        if (d.model == null) {
+            d.model = model;
+        }
+    }
+
+    /**
+     * One GPU sample: {@code costFemto} = interval_seconds / 3600 * usd_per_hour, {@code busyFemto}
+     * that weighted by utilization (null when the GPU has no price: GPU time counted, no cost).
+     */
+    public void addGpuSample(String deployment, String model, String gpuModel, double intervalSeconds,
+                             double utilization, Long costFemto, Long busyFemto) {
+        gpuSeconds += intervalSeconds;
+        busyGpuSeconds += intervalSeconds * utilization;
+        DeploymentStats d = deployments.computeIfAbsent(deployment == null ? UNASSIGNED : deployment, DeploymentStats::new);
+        d.gpuSeconds += intervalSeconds;
+        d.busyGpuSeconds += intervalSeconds * utilization;
+        if (model != null) {
+            d.model = model;
+        }
+        d.gpuModel = gpuModel;
+        if (costFemto != null) {
+            gpuCostFemto = Math.addExact(gpuCostFemto, costFemto);
+            busyCostFemto = Math.addExact(busyCostFemto, busyFemto);
+            d.gpuCostFemto = Math.addExact(d.gpuCostFemto, costFemto);
+            d.busyCostFemto = Math.addExact(d.busyCostFemto, busyFemto);
+        }
+    }
+
+    private void addTokens(TokenCounts t) {
+        inputTokens += t.input();
+        cachedInputTokens += t.cached();
+        cacheWriteInputTokens += t.cacheWrite();
+        outputTokens += t.output();
+    }
+
+    public long windowStartMs() {
+        return windowStartMs;
+    }
+
+    public long apiCostFemto() {
+        return apiCostFemto;
+    }
+
+    public long gpuCostFemto() {
+        return gpuCostFemto;
+    }
+
+    public long busyCostFemto() {
+        return busyCostFemto;
+    }
+
+    public long idleCostFemto() {
+        return gpuCostFemto - busyCostFemto;
+    }
+
+    public long apiCalls() {
+        return apiCalls;
+    }
+
+    public long unpricedCalls() {
+        return unpricedCalls;
+    }
+
+    public long inputTokens() {
+        return inputTokens;
+    }
+
+    public long cachedInputTokens() {
+        return cachedInputTokens;
+    }
+
+    public long cacheWriteInputTokens() {
+        return cacheWriteInputTokens;
+    }
+
+    public long outputTokens() {
+        return outputTokens;
+    }
+
+    public long selfhostTokens() {
+        return selfhostTokens;
+    }
+
+    public double gpuSeconds() {
+        return gpuSeconds;
+    }
+
+    public double busyGpuSeconds() {
+        return busyGpuSeconds;
+    }
+
+    /** sum((1 - utilization) * interval_seconds) / window seconds. */
+    public double idleGpus(long windowSizeMs) {
+        return (gpuSeconds - busyGpuSeconds) / (windowSizeMs / 1000.0);
+    }
+
+    public Map<String, ModelStats> apiModels() {
+        return apiModels;
+    }
+
+    public Map<String, ModelStats> selfhostModels() {
+        return selfhostModels;
+    }
+
+    public Map<String, DeploymentStats> deployments() {
+        return deployments;
+    }
+
+    public TeamCostWindow toAvro(String team, long windowSizeMs) {
+        List<ModelUsage> models = new ArrayList<>();
+        for (ModelStats m : apiModels.values()) {
+            models.add(ModelUsage.newBuilder().setProvider(m.provider).setModel(m.model).setCalls(m.calls)
+                    .setInputTokens(m.input).setCachedInputTokens(m.cached).setCacheWriteInputTokens(m.cacheWrite)
+                    .setOutputTokens(m.output).setCostUsd(Money.usdNanos(m.costFemto)).build());
+        }
+        List<DeploymentUsage> deploymentUsages = new ArrayList<>();
+        for (DeploymentStats d : deployments.values()) {
+            deploymentUsages.add(DeploymentUsage.newBuilder().setDeployment(d.deployment).setModel(d.model)
+                    .setGpuModel(d.gpuModel).setGpuSeconds(d.gpuSeconds).setBusyGpuSeconds(d.busyGpuSeconds)
+                    .setGpuCostUsd(Money.usdNanos(d.gpuCostFemto)).setIdleCostUsd(Money.usdNanos(d.idleCostFemto()))
+                    .setTokens(d.tokens).build());
+        }
+        return TeamCostWindow.newBuilder()
+                .setTeam(team)
+                .setWindowStart(Instant.ofEpochMilli(windowStartMs))
+                .setWindowEnd(Instant.ofEpochMilli(windowStartMs + windowSizeMs))
+                .setApiCostUsd(Money.usdNanos(apiCostFemto))
+                .setGpuCostUsd(Money.usdNanos(gpuCostFemto))
+                .setBusyCostUsd(Money.usdNanos(busyCostFemto))
+                .setIdleCostUsd(Money.usdNanos(idleCostFemto()))
+                .setApiCalls(apiCalls)
+                .setUnpricedCalls(unpricedCalls)
+                .setInputTokens(inputTokens)
+                .setCachedInputTokens(cachedInputTokens)
+                .setCacheWriteInputTokens(cacheWriteInputTokens)
+                .setOutputTokens(outputTokens)
+                .setSelfhostTokens(selfhostTokens)
+                .setGpuSeconds(gpuSeconds)
+                .setBusyGpuSeconds(busyGpuSeconds)
+                .setIdleGpus(idleGpus(windowSizeMs))
+                .setModels(models)
+                .setDeployments(deploymentUsages)
+                .build();
+    }
+
+    // ---- compact binary form for the window store (a version byte first, so it can evolve) ----
+
+    private static final byte FORMAT = 1;
+
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeByte(FORMAT);
+        out.writeLong(windowStartMs);
+        out.writeLong(apiCostFemto);
+        out.writeLong(apiCalls);
+        out.writeLong(unpricedCalls);
+        out.writeLong(inputTokens);
+        out.writeLong(cachedInputTokens);
+        out.writeLong(cacheWriteInputTokens);
+        out.writeLong(outputTokens);
+        out.writeLong(selfhostTokens);
+        out.writeLong(gpuCostFemto);
+        out.writeLong(busyCostFemto);
+        out.writeDouble(gpuSeconds);
+        out.writeDouble(busyGpuSeconds);
+        writeModels(out, apiModels);
+        writeModels(out, selfhostModels);
+        out.writeInt(deployments.size());
+        for (DeploymentStats d : deployments.values()) {
+            out.writeUTF(d.deployment);
+            writeNullable(out, d.model);
+            writeNullable(out, d.gpuModel);
+            out.writeDouble(d.gpuSeconds);
+            out.writeDouble(d.busyGpuSeconds);
+            out.writeLong(d.gpuCostFemto);
+            out.writeLong(d.busyCostFemto);
+            out.writeLong(d.tokens);
+        }
+    }
+
+    public static TeamWindow readFrom(DataInput in) throws IOException {
+        byte format = in.readByte();
+        if (format != FORMAT) {
+            throw new IOException("unknown team window format " + format);
+        }
+        TeamWindow w = new TeamWindow(in.readLong());
+        w.apiCostFemto = in.readLong();
+        w.apiCalls = in.readLong();
+        w.unpricedCalls = in.readLong();
+        w.inputTokens = in.readLong();
+        w.cachedInputTokens = in.readLong();
+        w.cacheWriteInputTokens = in.readLong();
+        w.outputTokens = in.readLong();
+        w.selfhostTokens = in.readLong();
+        w.gpuCostFemto = in.readLong();
+        w.busyCostFemto = in.readLong();
+        w.gpuSeconds = in.readDouble();
+        w.busyGpuSeconds = in.readDouble();
+        readModels(in, w.apiModels, true);
+        readModels(in, w.selfhostModels, false);
+        int deploymentCount = in.readInt();
+        for (int i = 0; i < deploymentCount; i++) {
+            DeploymentStats d = new DeploymentStats(in.readUTF());
+            d.model = readNullable(in);
+            d.gpuModel = readNullable(in);
+            d.gpuSeconds = in.readDouble();
+            d.busyGpuSeconds = in.readDouble();
+            d.gpuCostFemto = in.readLong();
+            d.busyCostFemto = in.readLong();
+            d.tokens = in.readLong();
+            w.deployments.put(d.deployment, d);
+        }
+        return w;
+    }
+
+    private static void writeModels(DataOutput out, Map<String, ModelStats> models) throws IOException {
+        out.writeInt(models.size());
+        for (ModelStats m : models.values()) {
+            out.writeUTF(m.provider);
+            out.writeUTF(m.model);
+            out.writeLong(m.calls);
+            out.writeLong(m.unpricedCalls);
+            out.writeLong(m.input);
+            out.writeLong(m.cached);
+            out.writeLong(m.cacheWrite);
+            out.writeLong(m.output);
+            out.writeLong(m.costFemto);
+        }
+    }
+
+    private static void readModels(DataInput in, Map<String, ModelStats> into, boolean keyByProvider) throws IOException {
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            ModelStats m = new ModelStats(in.readUTF(), in.readUTF());
+            m.calls = in.readLong();
+            m.unpricedCalls = in.readLong();
+            m.input = in.readLong();
+            m.cached = in.readLong();
+            m.cacheWrite = in.readLong();
+            m.output = in.readLong();
+            m.costFemto = in.readLong();
+            into.put(keyByProvider ? m.provider + "/" + m.model : m.model, m);
+        }
+    }
+
+    private static void writeNullable(DataOutput out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s);
+        }
+    }
+
+    private static String readNullable(DataInput in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+}

@@ -1,0 +1,304 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.avro.GpuUtilization;
+import io.spendmonitor.avro.PriceEntry;
+import io.spendmonitor.avro.SpendAlert;
+import io.spendmonitor.avro.TeamBudget;
+import io.spendmonitor.avro.TokenUsage;
+import io.spendmonitor.schemas.Topics;
+import io.spendmonitor.streams.cost.AlertTransition;
+import io.spendmonitor.streams.cost.ApiPrice;
+import io.spendmonitor.streams.cost.EventValidator;
+import io.spendmonitor.streams.cost.GpuSamplePricing;
+import io.spendmonitor.streams.cost.Money;
+import io.spendmonitor.streams.cost.PriceCatalog;
+import io.spendmonitor.streams.cost.SpendSettings;
+import io.spendmonitor.streams.cost.TeamEvaluator;
+import io.spendmonitor.streams.cost.TeamState;
+import io.spendmonitor.streams.cost.TeamWindow;
+import io.spendmonitor.streams.cost.TokenCounts;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The per-team work of the topology, on the partition that owns the team (every input is keyed
+ * by team, so no repartition): validate, drop duplicate event ids, price at the event's own time,
+ * add to the team's minute window; when stream time passes a window's end plus grace, emit the
+ * team windows and evaluate every team of the partition (break-even, alerts).
+ */
+final class SpendProcessor implements Processor<String, SpecificRecord, String, Object> {
+    private static final String CLOCK_KEY = "finalized-up-to";
+
+    private final SpendSettings settings;
+    private final EventValidator validator;
+    private final PriceCatalog catalog;
+    private final SpendListener listener;
+    private final TeamEvaluator evaluator;
+    private final Duration dedupeRetention;
+    private final Duration eviction;
+
+    private ProcessorContext<String, Object> context;
+    private WindowStore<String, Long> dedupe;
+    private WindowStore<String, TeamWindow> windows;
+    private KeyValueStore<String, TeamState> teams;
+    private KeyValueStore<String, Long> clock;
+    private KeyValueStore<String, TeamBudget> budgets;
+    /** End (ms) of the last window emitted and evaluated on this partition; null before the first event. */
+    private Long finalizedUpTo;
+
+    SpendProcessor(SpendSettings settings, EventValidator validator, PriceCatalog catalog, SpendListener listener,
+                   Duration dedupeRetention, Duration eviction) {
+        this.settings = settings;
+        this.validator = validator;
+        this.catalog = catalog;
+        this.listener = listener;
+        this.evaluator = new TeamEvaluator(settings);
+        this.dedupeRetention = dedupeRetention;
+        this.eviction = eviction;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.dedupe = context.getStateStore(SpendTopology.DEDUPE_STORE);
+        this.windows = context.getStateStore(SpendTopology.WINDOW_STORE);
+        this.teams = context.getStateStore(SpendTopology.TEAM_STATE_STORE);
+        this.clock = context.getStateStore(SpendTopology.CLOCK_STORE);
+        this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
+        this.finalizedUpTo = clock.get(CLOCK_KEY);
+        loadCatalog(context);
+    }
+
+    /** The global store was restored without running its processor: fill the shared catalog from it once. */
+    private void loadCatalog(ProcessorContext<String, Object> context) {
+        synchronized (catalog) {
+            if (catalog.loaded()) {
+                return;
+            }
+            KeyValueStore<String, PriceEntry> prices = context.getStateStore(SpendTopology.PRICE_STORE);
+            try (KeyValueIterator<String, PriceEntry> all = prices.all()) {
+                all.forEachRemaining(kv -> catalog.apply(kv.key, kv.value));
+            }
+            catalog.markLoaded();
+        }
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        SpecificRecord value = record.value();
+        if (value instanceof TokenUsage usage) {
+            tokenUsage(record, usage);
+        } else if (value instanceof GpuUtilization sample) {
+            gpuSample(record, sample);
+        }
+        finalizeWindows(context.currentStreamTimeMs());
+    }
+
+    private void tokenUsage(Record<String, SpecificRecord> record, TokenUsage u) {
+        Optional<String> invalid = validator.check(u, System.currentTimeMillis());
+        if (invalid.isPresent()) {
+            deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, invalid.get());
+            return;
+        }
+        long ts = u.getTimestamp().toEpochMilli();
+        long windowStart = windowStart(ts);
+        if (isLate(windowStart, ts)) {
+            deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, "late");
+            return;
+        }
+        String eventId = u.getEventId();
+        try (WindowStoreIterator<Long> seen = dedupe.fetch(eventId, Instant.ofEpochMilli(ts - dedupeRetention.toMillis()),
+                Instant.ofEpochMilli(ts + dedupeRetention.toMillis()))) {
+            if (seen.hasNext()) {
+                listener.duplicate(u.getTeam());
+                return;
+            }
+        }
+        dedupe.put(eventId, ts, ts);
+
+        String team = u.getTeam();
+        TokenCounts tokens = new TokenCounts(u.getInputTokens(), u.getCachedInputTokens(), u.getCacheWriteInputTokens(),
+                u.getOutputTokens());
+        TeamWindow window = window(team, windowStart);
+        if ("self-hosted".equals(u.getProvider())) {
+            window.addSelfHostedCall(u.getModel(), u.getDeployment(), tokens);
+        } else {
+            Optional<ApiPrice> price = catalog.apiPrice(u.getProvider(), u.getModel(), u.getServiceTier(), ts);
+            window.addApiCall(u.getProvider(), u.getModel(), tokens, price.map(p -> p.costFemto(tokens)).orElse(null));
+            if (price.isEmpty()) {
+                // counted in tokens and calls, flagged, and a copy kept for reconciliation
+                deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, "unpriced");
+            }
+        }
+        windows.put(team, window, windowStart);
+    }
+
+    private void gpuSample(Record<String, SpecificRecord> record, GpuUtilization g) {
+        Optional<String> invalid = validator.check(g, System.currentTimeMillis());
+        if (invalid.isPresent()) {
+            deadLetter(record, SpendTopology.DEAD_LETTER_GPU_SINK, invalid.get());
+            return;
+        }
+        long ts = g.getTimestamp().toEpochMilli();
+        long windowStart = windowStart(ts);
+        if (isLate(windowStart, ts)) {
+            deadLetter(record, SpendTopology.DEAD_LETTER_GPU_SINK, "late");
+            return;
+        }
+        BigDecimal usdPerHour = g.getUsdPerHour() != null ? g.getUsdPerHour()
+                : catalog.gpuUsdPerHour(g.getGpuModel(), ts).orElse(null);
+        Long cost = null;
+        Long busy = null;
+        if (usdPerHour != null) {
+            cost = GpuSamplePricing.costFemto(g.getIntervalSeconds(), usdPerHour);
+            busy = GpuSamplePricing.busyFemto(cost, g.getUtilization());
+        }
+        TeamWindow window = window(g.getTeam(), windowStart);
+        window.addGpuSample(g.getDeployment(), g.getModel(), g.getGpuModel(), g.getIntervalSeconds(), g.getUtilization(),
+                cost, busy);
+        windows.put(g.getTeam(), window, windowStart);
+        if (usdPerHour == null) {
+            deadLetter(record, SpendTopology.DEAD_LETTER_GPU_SINK, "unpriced");
+        }
+    }
+
+    private long windowStart(long ts) {
+        return ts - Math.floorMod(ts, settings.windowSizeMs());
+    }
+
+    /** A window already emitted cannot change: an event for it is late (past the grace period). */
+    private boolean isLate(long windowStart, long ts) {
+        if (finalizedUpTo == null) {
+            // the first event of this partition: windows already final at its time are behind us
+            finalizedUpTo = windowStart(ts - settings.graceMs()) ;
+            clock.put(CLOCK_KEY, finalizedUpTo);
+        }
+        return windowStart + settings.windowSizeMs() <= finalizedUpTo;
+    }
+
+    private TeamWindow window(String team, long windowStart) {
+        TeamWindow existing = windows.fetch(team, windowStart);
+        return existing != null ? existing : new TeamWindow(windowStart);
+    }
+
+    private void deadLetter(Record<String, SpecificRecord> record, String sink, String reason) {
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        headers.add(Topics.DEAD_LETTER_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.DEAD_LETTER_TOPIC_HEADER, topic.getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<String, Object>(record.key(), record.value(), record.timestamp(), headers), sink);
+        listener.rejected(reason, topic);
+    }
+
+    /** Emit and evaluate every window of this partition that stream time has made final. */
+    private void finalizeWindows(long streamTime) {
+        if (finalizedUpTo == null || streamTime < 0) {
+            return;
+        }
+        long windowMs = settings.windowSizeMs();
+        long finalEnd = windowStart(streamTime - settings.graceMs());
+        if (finalEnd <= finalizedUpTo) {
+            return;
+        }
+        for (long end = finalizedUpTo + windowMs; end <= finalEnd; end += windowMs) {
+            finalizeWindow(end);
+        }
+        finalizedUpTo = finalEnd;
+        clock.put(CLOCK_KEY, finalEnd);
+    }
+
+    private void finalizeWindow(long windowEnd) {
+        long windowMs = settings.windowSizeMs();
+        long start = windowEnd - windowMs;
+        Map<String, TeamWindow> closed = new LinkedHashMap<>();
+        try (KeyValueIterator<Windowed<String>, TeamWindow> it = windows.fetchAll(Instant.ofEpochMilli(start),
+                Instant.ofEpochMilli(start))) {
+            it.forEachRemaining(kv -> closed.put(kv.key.key(), kv.value));
+        }
+        for (Map.Entry<String, TeamWindow> e : closed.entrySet()) {
+            context.forward(new Record<>(e.getKey(), e.getValue().toAvro(e.getKey(), windowMs), windowEnd - 1),
+                    SpendTopology.TEAM_COSTS_SINK);
+            listener.windowFinalized(e.getKey(), e.getValue(), windowMs);
+        }
+        List<KeyValue<String, TeamState>> states = new ArrayList<>();
+        try (KeyValueIterator<String, TeamState> it = teams.all()) {
+            it.forEachRemaining(states::add);
+        }
+        Map<String, TeamState> byTeam = new HashMap<>();
+        states.forEach(kv -> byTeam.put(kv.key, kv.value));
+        for (String team : closed.keySet()) {
+            byTeam.computeIfAbsent(team, t -> new TeamState());
+        }
+        for (Map.Entry<String, TeamState> e : byTeam.entrySet()) {
+            String team = e.getKey();
+            TeamState state = e.getValue();
+            TeamWindow window = closed.get(team);
+            if (window == null && state.horizon.isEmpty() && state.breakEven.isEmpty() && !state.anyAlertFiring()) {
+                if (windowEnd - state.lastActivityMs > eviction.toMillis()) {
+                    teams.delete(team);
+                    listener.evicted(team);
+                }
+                continue;
+            }
+            List<AlertTransition> transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd));
+            teams.put(team, state);
+            listener.evaluated(team, state, windowEnd);
+            for (AlertTransition t : transitions) {
+                context.forward(new Record<>(team, toAvro(t), windowEnd - 1), SpendTopology.ALERTS_SINK);
+                listener.alert(t);
+            }
+        }
+    }
+
+    private TeamEvaluator.Budget budget(String team, long windowEnd) {
+        TeamBudget stored = budgets.get(team);
+        if (stored == null || stored.getEffectiveFrom().toEpochMilli() >= windowEnd) {
+            return TeamEvaluator.Budget.NONE;
+        }
+        return new TeamEvaluator.Budget(stored.getDailyUsd(), stored.getMonthlyUsd());
+    }
+
+    static SpendAlert toAvro(AlertTransition t) {
+        return SpendAlert.newBuilder()
+                .setAlertId(t.alertId())
+                .setTeam(t.team())
+                .setType(t.type().name())
+                .setSubject(t.subject())
+                .setState(t.state())
+                .setWindowEnd(Instant.ofEpochMilli(t.windowEndMs()))
+                .setRatio(t.ratio())
+                .setActualUsd(nanos(t.actualUsd()))
+                .setCounterfactualUsd(nanos(t.counterfactualUsd()))
+                .setSavingsUsdPerHour(nanos(t.savingsUsdPerHour()))
+                .setIdleUsdPerHour(nanos(t.idleUsdPerHour()))
+                .setBudgetUsd(nanos(t.budgetUsd()))
+                .setSpendUsd(nanos(t.spendUsd()))
+                .setSummary(t.summary())
+                .setDetails(t.details())
+                .build();
+    }
+
+    private static BigDecimal nanos(BigDecimal usd) {
+        return usd == null ? null : Money.usdNanos(usd);
+    }
+}

@@ -1,0 +1,26 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.streams.config.SpendConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.util.Map;
+import java.util.Properties;
+
+/** Kafka Streams properties for the spend topology: the user's config wins, defaults fill in. */
+public final class SpendStreamsConfig {
+    private SpendStreamsConfig() {
+    }
+
+    public static Properties properties(SpendConfig config, SpendListener listener) {
+        Properties props = new Properties();
+        for (Map.Entry<String, Object> e : config.asMap().entrySet()) {
+            props.put(e.getKey(), e.getValue());
+        }
+        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class);
+        props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class);
+        props.putIfAbsent(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, org.apache.kafka.common.serialization.Serdes.StringSerde.class);
+        props.put(DeadLetterHandlers.LISTENER_CONFIG, listener);
+        return props;
+    }
+}

@@ -1,0 +1,162 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.avro.PriceEntry;
+import io.spendmonitor.avro.TeamBudget;
+import io.spendmonitor.schemas.Topics;
+import io.spendmonitor.streams.config.SpendConfig;
+import io.spendmonitor.streams.cost.EventValidator;
+import io.spendmonitor.streams.cost.PriceCatalog;
+import io.spendmonitor.streams.cost.SpendSettings;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+
+/**
+ * The spend topology. Every input topic is keyed by team, so all per-team work happens on the
+ * partition that owns the team, without a repartition; the price catalog and budgets are small
+ * and live whole in every instance (global stores).
+ *
+ * <pre>
+ *   llm.token-usage ─┐
+ *                    ├─► team-spend ─► spend.team-costs, spend.alerts, spend.dead-letter
+ *   gpu.utilization ─┘    (dedupe, team-windows, team-state, partition-clock stores)
+ *   spend.price-catalog ─► price-catalog store (global)    spend.team-budgets ─► team-budgets store (global)
+ * </pre>
+ */
+public final class SpendTopology {
+    public static final String TOKEN_USAGE_SOURCE = "token-usage-source";
+    public static final String GPU_SOURCE = "gpu-utilization-source";
+    public static final String PRICE_SOURCE = "price-catalog-source";
+    public static final String BUDGET_SOURCE = "team-budgets-source";
+    public static final String PRICE_UPDATER = "price-catalog-updater";
+    public static final String BUDGET_UPDATER = "team-budgets-updater";
+    public static final String SPEND_PROCESSOR = "team-spend";
+    public static final String TEAM_COSTS_SINK = "team-costs-sink";
+    public static final String ALERTS_SINK = "alerts-sink";
+    public static final String DEAD_LETTER_TOKEN_SINK = "dead-letter-token-usage-sink";
+    public static final String DEAD_LETTER_GPU_SINK = "dead-letter-gpu-utilization-sink";
+
+    public static final String PRICE_STORE = "price-catalog";
+    public static final String BUDGET_STORE = "team-budgets";
+    public static final String DEDUPE_STORE = "event-ids";
+    public static final String WINDOW_STORE = "team-windows";
+    public static final String TEAM_STATE_STORE = "team-state";
+    public static final String CLOCK_STORE = "partition-clock";
+
+    private SpendTopology() {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener) {
+        SpendSettings settings = config.settings();
+        EventValidator validator = new EventValidator(config.timestampMin(), config.timestampMaxAhead());
+        Duration dedupeRetention = config.dedupeRetention();
+        Duration windowRetention = config.windowRetention();
+        if (windowRetention.toMillis() < settings.windowSizeMs() + settings.graceMs()) {
+            throw new IllegalArgumentException("'" + SpendConfig.WINDOW_RETENTION + "' must cover a window and its grace");
+        }
+        PayloadTimestampExtractor timestamps = new PayloadTimestampExtractor(validator);
+        Topology topology = new Topology();
+
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PRICE_STORE), Serdes.String(),
+                        topics.priceCatalog().valueSerde()).withLoggingDisabled(),
+                PRICE_SOURCE, timestamps, Serdes.String().deserializer(), topics.priceCatalog().valueSerde().deserializer(),
+                topics.priceCatalog().name(), PRICE_UPDATER, () -> new PriceCatalogUpdater(catalog));
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUDGET_STORE), Serdes.String(),
+                        topics.teamBudgets().valueSerde()).withLoggingDisabled(),
+                BUDGET_SOURCE, timestamps, Serdes.String().deserializer(), topics.teamBudgets().valueSerde().deserializer(),
+                topics.teamBudgets().name(), BUDGET_UPDATER, BudgetUpdater::new);
+
+        topology.addSource(Topology.AutoOffsetReset.EARLIEST, TOKEN_USAGE_SOURCE, timestamps, Serdes.String().deserializer(),
+                topics.tokenUsage().valueSerde().deserializer(), topics.tokenUsage().name());
+        topology.addSource(Topology.AutoOffsetReset.EARLIEST, GPU_SOURCE, timestamps, Serdes.String().deserializer(),
+                topics.gpuUtilization().valueSerde().deserializer(), topics.gpuUtilization().name());
+
+        ProcessorSupplier spend = () -> new SpendProcessor(settings, validator, catalog, listener, dedupeRetention,
+                config.teamEviction());
+        topology.addProcessor(SPEND_PROCESSOR, spend, TOKEN_USAGE_SOURCE, GPU_SOURCE);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(DEDUPE_STORE, dedupeRetention.plus(settings.grace()), dedupeRetention, false),
+                Serdes.String(), Serdes.Long()), SPEND_PROCESSOR);
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(WINDOW_STORE, windowRetention, settings.windowSize(), false),
+                Serdes.String(), StateSerdes.teamWindow()).withCachingEnabled(), SPEND_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TEAM_STATE_STORE),
+                Serdes.String(), StateSerdes.teamState()), SPEND_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),
+                Serdes.String(), Serdes.Long()), SPEND_PROCESSOR);
+
+        topology.addSink(TEAM_COSTS_SINK, topics.teamCosts().name(), Serdes.String().serializer(),
+                topics.teamCosts().valueSerde().serializer(), SPEND_PROCESSOR);
+        topology.addSink(ALERTS_SINK, topics.alerts().name(), Serdes.String().serializer(),
+                topics.alerts().valueSerde().serializer(), SPEND_PROCESSOR);
+        topology.addSink(DEAD_LETTER_TOKEN_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
+                topics.tokenUsage().valueSerde().serializer(), SPEND_PROCESSOR);
+        topology.addSink(DEAD_LETTER_GPU_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
+                topics.gpuUtilization().valueSerde().serializer(), SPEND_PROCESSOR);
+        return topology;
+    }
+
+    /** Keeps the global price store and the shared in-memory catalog in step. */
+    static final class PriceCatalogUpdater implements Processor<String, PriceEntry, Void, Void> {
+        private final PriceCatalog catalog;
+        private KeyValueStore<String, PriceEntry> store;
+
+        PriceCatalogUpdater(PriceCatalog catalog) {
+            this.catalog = catalog;
+        }
+
+        @Override
+        public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(PRICE_STORE);
+        }
+
+        @Override
+        public void process(Record<String, PriceEntry> record) {
+            if (record.key() == null) {
+                return;
+            }
+            try {
+                catalog.apply(record.key(), record.value());
+            } catch (RuntimeException e) {
+                // a malformed key or entry must not stop pricing; it simply is not in the catalog
+                org.slf4j.LoggerFactory.getLogger(SpendTopology.class).warn("ignoring price entry '{}': {}", record.key(), e.getMessage());
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+
+    static final class BudgetUpdater implements Processor<String, TeamBudget, Void, Void> {
+        private KeyValueStore<String, TeamBudget> store;
+
+        @Override
+        public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(BUDGET_STORE);
+        }
+
+        @Override
+        public void process(Record<String, TeamBudget> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                store.delete(record.key());
+            } else {
+                store.put(record.key(), record.value());
+            }
+        }
+    }
+}
