@@ -1,0 +1,129 @@
+package io.spendmonitor.streams;
+
+import io.spendmonitor.schemas.TopicSpec;
+import io.spendmonitor.schemas.Topics;
+import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
+import io.spendmonitor.schemas.registry.SchemaRegistryClient;
+import io.spendmonitor.schemas.registry.SchemaRegistrySettings;
+import io.spendmonitor.streams.config.SpendConfig;
+import io.spendmonitor.streams.cost.PriceCatalog;
+import io.spendmonitor.streams.topology.SpendListener;
+import io.spendmonitor.streams.topology.SpendStreamsConfig;
+import io.spendmonitor.streams.topology.SpendTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The spend topology as a running Kafka Streams application: creates missing topics (unless told
+ * not to), starts, and closes cleanly. {@code main} of the {@code run} command wires this.
+ */
+public final class SpendApplication implements AutoCloseable {
+    /** Create missing topics at start (default true); partitions of the event topics when it does. */
+    public static final String CREATE_TOPICS = "spend.topics.create";
+    public static final String TOPIC_PARTITIONS = "spend.topics.partitions";
+    public static final String TOPIC_REPLICATION = "spend.topics.replication-factor";
+
+    private static final Logger log = LoggerFactory.getLogger(SpendApplication.class);
+
+    private final SpendConfig config;
+    private final SchemaRegistryClient registry;
+    private final Topics topics;
+    private final PriceCatalog catalog = new PriceCatalog();
+    private final Topology topology;
+    private final KafkaStreams streams;
+
+    public SpendApplication(SpendConfig config, SpendListener listener) {
+        this.config = config;
+        this.registry = new RestSchemaRegistryClient(SchemaRegistrySettings.fromConfig(config.asMap()));
+        this.topics = Topics.fromConfig(config.asMap(), registry);
+        this.topology = SpendTopology.build(config, topics, catalog, listener);
+        Properties props = SpendStreamsConfig.properties(config, listener);
+        this.streams = new KafkaStreams(topology, props);
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public PriceCatalog catalog() {
+        return catalog;
+    }
+
+    public SpendConfig config() {
+        return config;
+    }
+
+    /** Creates missing topics (when enabled) and starts processing. */
+    public void start() {
+        if (!"false".equalsIgnoreCase(config.string(CREATE_TOPICS))) {
+            createMissingTopics();
+        }
+        streams.start();
+    }
+
+    void createMissingTopics() {
+        Map<String, Object> adminConfig = new HashMap<>();
+        config.asMap().forEach((k, v) -> {
+            if (AdminClientConfig.configNames().contains(k)) {
+                adminConfig.put(k, v);
+            }
+        });
+        int partitions = Integer.parseInt(String.valueOf(config.asMap().getOrDefault(TOPIC_PARTITIONS, "6")));
+        short replication = Short.parseShort(String.valueOf(config.asMap().getOrDefault(TOPIC_REPLICATION, "1")));
+        try (Admin admin = Admin.create(adminConfig)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (TopicSpec<?, ?> spec : topics.all()) {
+                if (!existing.contains(spec.name())) {
+                    int n = spec == topics.priceCatalog() ? 1 : partitions;
+                    missing.add(new NewTopic(spec.name(), n, replication).configs(spec.configs()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                log.info("creating topics {}", missing.stream().map(NewTopic::name).toList());
+                try {
+                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot check or create the spend-monitor topics: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    public void close(Duration timeout) {
+        streams.close(timeout);
+        registry.close();
+    }
+}
