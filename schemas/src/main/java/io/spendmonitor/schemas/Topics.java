@@ -28,6 +28,9 @@ public final class Topics {
     /** Header on dead-letter records naming the topic the record came from. */
     public static final String DEAD_LETTER_TOPIC_HEADER = "spend.source.topic";
 
+    /** Topic config that bounds how far ahead of the broker's clock a record timestamp may be. */
+    public static final String FUTURE_TIMESTAMPS = "message.timestamp.after.max.ms";
+
     private static final Pattern LEGAL_PREFIX = Pattern.compile("[a-zA-Z0-9._-]*");
 
     private final String prefix;
@@ -45,6 +48,11 @@ public final class Topics {
         Map<String, String> compacted = Map.of("cleanup.policy", "compact");
         // event topics keep a week: a back-dated event keeps its produce time as Kafka timestamp
         Map<String, String> events = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
+        // results carry event time as their timestamp; an event may be ahead of the broker's clock
+        // (the topology refuses those more than spend.timestamp.max-ahead ahead), which Kafka 4's
+        // default message.timestamp.after.max.ms (1 h) would refuse
+        Map<String, String> results = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
+                FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE));
         this.tokenUsage = new TopicSpec<>(prefix + "llm.token-usage", key,
                 AvroSerde.specific(TokenUsage.class, registry, serdeConfig, false), false, events);
         this.gpuUtilization = new TopicSpec<>(prefix + "gpu.utilization", key,
@@ -54,12 +62,12 @@ public final class Topics {
         this.teamBudgets = new TopicSpec<>(prefix + "spend.team-budgets", key,
                 AvroSerde.specific(TeamBudget.class, registry, serdeConfig, false), true, compacted);
         this.teamCosts = new TopicSpec<>(prefix + "spend.team-costs", key,
-                AvroSerde.specific(TeamCostWindow.class, registry, serdeConfig, false), false, events);
+                AvroSerde.specific(TeamCostWindow.class, registry, serdeConfig, false), false, results);
         this.alerts = new TopicSpec<>(prefix + "spend.alerts", key,
                 AvroSerde.specific(SpendAlert.class, registry, serdeConfig, false), false,
-                Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000)));
+                Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
         this.deadLetter = new TopicSpec<>(prefix + "spend.dead-letter", Serdes.ByteArray(), Serdes.ByteArray(), false,
-                Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000)));
+                Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
     }
 
     /** The topics under the prefix in {@code config} (none by default), with serdes on {@code registry}. */

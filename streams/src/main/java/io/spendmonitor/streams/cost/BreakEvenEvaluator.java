@@ -82,7 +82,8 @@ public final class BreakEvenEvaluator {
         boolean runs = false;
         for (MinuteSummary minute : horizon) {
             MinuteSummary.SelfHostMinute m = minute.selfHosted().get(profile.model());
-            if (m != null) {
+            // the profile describes serving on its GPU model: compare deployments on that GPU (or of unknown GPU)
+            if (m != null && (m.gpuModels().isEmpty() || m.gpuModels().contains(profile.gpuModel()))) {
                 runs = true;
                 actualFemto += m.gpuCostFemto();
                 tokens = tokens.plus(m.tokens());

@@ -15,8 +15,13 @@ public record MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, 
         }
     }
 
-    /** One open model's deployments in one minute. */
-    public record SelfHostMinute(long input, long cached, long cacheWrite, long output, long gpuCostFemto) {
+    /** One open model's deployments in one minute, and the GPU models they ran on. */
+    public record SelfHostMinute(long input, long cached, long cacheWrite, long output, long gpuCostFemto,
+                                 java.util.List<String> gpuModels) {
+        public SelfHostMinute {
+            gpuModels = gpuModels == null ? java.util.List.of() : java.util.List.copyOf(gpuModels);
+        }
+
         public TokenCounts tokens() {
             return new TokenCounts(input, cached, cacheWrite, output);
         }

@@ -52,6 +52,7 @@ public final class TeamEvaluator {
         state.lastEvaluatedMs = windowEndMs;
         List<AlertTransition> transitions = new ArrayList<>();
         if (window != null) {
+            accumulate(state, window);
             MinuteSummary summary = summarize(state, window, windowEndMs);
             if (!summary.isEmpty()) {
                 state.horizon.add(summary);
@@ -69,6 +70,45 @@ public final class TeamEvaluator {
         return transitions;
     }
 
+    /** Adds a finalized window to the team's lifetime totals. */
+    void accumulate(TeamState state, TeamWindow window) {
+        window.apiModels().forEach((key, m) -> {
+            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(key, k -> new TeamState.ModelTotals());
+            t.provider = m.provider;
+            t.model = m.model;
+            t.costUsd = t.costUsd.add(Money.usd(m.costFemto));
+            add(t, m);
+        });
+        window.selfhostModels().forEach((model, m) -> {
+            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent("self-hosted/" + model, k -> new TeamState.ModelTotals());
+            t.provider = "self-hosted";
+            t.model = model;
+            add(t, m);
+        });
+        for (TeamWindow.DeploymentStats d : window.deployments().values()) {
+            if (d.gpuSeconds <= 0) {
+                continue;
+            }
+            String gpuModel = d.gpuModel == null ? "unknown" : d.gpuModel;
+            TeamState.GpuTotals g = state.gpuTotals.computeIfAbsent(d.deployment + "|" + gpuModel, k -> new TeamState.GpuTotals());
+            g.deployment = d.deployment;
+            g.gpuModel = gpuModel;
+            g.costUsd = g.costUsd.add(Money.usd(d.gpuCostFemto));
+            g.idleCostUsd = g.idleCostUsd.add(Money.usd(d.idleCostFemto()));
+            g.gpuSeconds += d.gpuSeconds;
+            g.lastUtilization = d.utilization();
+        }
+        state.lastIdleGpus = window.idleGpus(settings.windowSizeMs());
+    }
+
+    private static void add(TeamState.ModelTotals t, TeamWindow.ModelStats m) {
+        t.calls += m.calls;
+        t.input += m.input;
+        t.cached += m.cached;
+        t.cacheWrite += m.cacheWrite;
+        t.output += m.output;
+    }
+
     /** The window as the horizon keeps it; self-hosted tokens and GPU cost are grouped by open model. */
     MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
         Map<String, MinuteSummary.ApiMinute> api = new TreeMap<>();
@@ -80,6 +120,7 @@ public final class TeamEvaluator {
             }
         }
         Map<String, long[]> byModel = new TreeMap<>(); // input, cached, cacheWrite, output, gpuCostFemto
+        Map<String, java.util.TreeSet<String>> gpuModels = new TreeMap<>();
         window.selfhostModels().forEach((model, m) -> {
             long[] sums = byModel.computeIfAbsent(model, k -> new long[5]);
             sums[0] += m.input;
@@ -89,12 +130,16 @@ public final class TeamEvaluator {
         });
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
             String model = d.model != null ? d.model : state.deploymentModels.get(d.deployment);
-            if (model != null && d.gpuCostFemto != 0) {
+            if (model != null && d.gpuSeconds > 0) {
                 byModel.computeIfAbsent(model, k -> new long[5])[4] += d.gpuCostFemto;
+                if (d.gpuModel != null) {
+                    gpuModels.computeIfAbsent(model, k -> new java.util.TreeSet<>()).add(d.gpuModel);
+                }
             }
         }
         Map<String, MinuteSummary.SelfHostMinute> selfHosted = new TreeMap<>();
-        byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3], s[4])));
+        byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3], s[4],
+                new ArrayList<>(gpuModels.getOrDefault(model, new java.util.TreeSet<>())))));
         return new MinuteSummary(windowEndMs, api, selfHosted);
     }
 

@@ -31,6 +31,39 @@ public final class TeamState {
     public BudgetPeriod month = new BudgetPeriod();
     /** Results of the latest evaluation. */
     public List<BreakEven> lastBreakEven = new ArrayList<>();
+    /**
+     * Lifetime totals of the finalized windows, by "provider/model" (self-hosted calls under
+     * provider self-hosted). Kept in the state, so they move with the team's partition and the
+     * metrics summed over instances stay exact.
+     */
+    public Map<String, ModelTotals> modelTotals = new TreeMap<>();
+    /** Lifetime GPU totals by "deployment|gpu_model". */
+    public Map<String, GpuTotals> gpuTotals = new TreeMap<>();
+    /** Idle GPU equivalents of the last finalized window with data. */
+    public double lastIdleGpus;
+
+    /** Tokens and API cost of one model since the team's first window. */
+    public static final class ModelTotals {
+        public String provider;
+        public String model;
+        public BigDecimal costUsd = BigDecimal.ZERO;
+        public long calls;
+        public long input;
+        public long cached;
+        public long cacheWrite;
+        public long output;
+    }
+
+    /** GPU cost of one deployment on one GPU model since the team's first window. */
+    public static final class GpuTotals {
+        public String deployment;
+        public String gpuModel;
+        public BigDecimal costUsd = BigDecimal.ZERO;
+        public BigDecimal idleCostUsd = BigDecimal.ZERO;
+        public double gpuSeconds;
+        /** Busy GPU-seconds / GPU-seconds in the last finalized window with samples. */
+        public double lastUtilization;
+    }
 
     /** IDLE_CAPACITY of one deployment: the state machine and the idle cost of the current idle streak. */
     public static final class IdleState {

@@ -20,6 +20,9 @@ public final class SpendStreamsConfig {
         props.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class);
         props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class);
         props.putIfAbsent(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, org.apache.kafka.common.serialization.Serdes.StringSerde.class);
+        props.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // changelogs carry event time, which may be ahead of the broker's clock (see Topics)
+        props.putIfAbsent(StreamsConfig.topicPrefix(io.spendmonitor.schemas.Topics.FUTURE_TIMESTAMPS), String.valueOf(Long.MAX_VALUE));
         props.put(DeadLetterHandlers.LISTENER_CONFIG, listener);
         return props;
     }

@@ -109,6 +109,9 @@ class SpendTopologyTest {
         f.apiPrice("openai", "gpt-3.5-turbo", "0.50", null, null, "1.50", "2024-01-25T00:00:00Z");
         f.gpuPrice("A100-80GB", "2.00", "2024-01-01T00:00:00Z");
         f.profile("llama-2-70b", "A100-80GB", 2, 400, 0.7, 1, "0", "openai/gpt-3.5-turbo", "2024-01-01T00:00:00Z");
+        // the same model on other GPUs: not what this team runs, so never compared
+        f.gpuPrice("H100-80GB", "3.00", "2024-01-01T00:00:00Z");
+        f.profile("llama-2-70b", "H100-80GB", 1, 800, 0.7, 1, "0", "openai/gpt-3.5-turbo", "2024-01-01T00:00:00Z");
 
         for (int minute = 0; minute < 30; minute++) {
             // two GPUs, one sample each per minute, 5 % busy

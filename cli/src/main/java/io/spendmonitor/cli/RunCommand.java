@@ -1,0 +1,91 @@
+package io.spendmonitor.cli;
+
+import io.spendmonitor.streams.SpendService;
+import io.spendmonitor.streams.config.SpendConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code spend-monitor run}: the streams application and its HTTP port, until SIGTERM / Ctrl-C. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs the spend topology (Kafka Streams, exactly-once) and one HTTP port with /metrics, /health,",
+                "the query API (/api/teams, /api/teams/{team}, /api/teams/{team}/cost, /api/alerts) and the live page.",
+                "Prints app.url=http://HOST:PORT once it serves. Run several with the same application.id to scale out."},
+        footer = {"", "Example:", "  spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-port 8080"})
+public final class RunCommand implements Runnable {
+    @Mixin
+    ClientOptions client = new ClientOptions();
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port (0: any free port; default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--http-host", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--advertised-host", description = "Host name other instances use to reach this one (default: this host's name, or the bind address).")
+    String advertisedHost;
+
+    @Option(names = "--state-dir", description = "Kafka Streams state directory (default: state.dir, or the system temp dir).")
+    Path stateDir;
+
+    @Option(names = "--application-id", description = "Kafka Streams application.id (default spend-monitor); instances sharing it share the work.")
+    String applicationId;
+
+    @Override
+    public void run() {
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new CliException("--http-port must be 0..65535", 2);
+        }
+        Map<String, Object> overrides = new HashMap<>(client.config(true));
+        if (stateDir != null) {
+            overrides.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        }
+        if (applicationId != null) {
+            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        }
+        SpendConfig config;
+        try {
+            config = SpendConfig.load(null, System.getenv(), overrides);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+        SpendService service = start(config, SpendService.Options.defaults().withHttp(httpHost, httpPort)
+                .withAdvertisedHost(advertisedHost));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("stopping: closing Kafka Streams (state is flushed) and the HTTP port...");
+            service.close();
+            System.err.println("stopped");
+            stopped.countDown();
+        }, "spend-monitor-run-stop"));
+        System.out.println("app.url=" + service.url());
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static SpendService start(SpendConfig config, SpendService.Options options) {
+        try {
+            return SpendService.start(config, options);
+        } catch (RuntimeException e) {
+            throw new CliException("could not start: " + rootMessage(e));
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
+    }
+}

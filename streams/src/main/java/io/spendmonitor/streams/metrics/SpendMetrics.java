@@ -1,0 +1,237 @@
+package io.spendmonitor.streams.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.spendmonitor.avro.TeamBudget;
+import io.spendmonitor.streams.cost.AlertType;
+import io.spendmonitor.streams.cost.BreakEven;
+import io.spendmonitor.streams.cost.TeamState;
+import io.spendmonitor.streams.topology.SpendListener;
+import io.spendmonitor.streams.topology.SpendTopology;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * The spend metrics of DESIGN.md. The money and token series are read, at scrape time, from the
+ * team state this instance owns (the lifetime totals in {@link TeamState}): they move with a
+ * team's partition, so an instance that loses a team stops exporting it, the new owner exports the
+ * same totals, and the sum over instances is exact. Rejections are counted as they happen.
+ * Cardinality is capped: teams past {@code maxTeams} (and models past {@code maxModels} a team)
+ * are folded into {@code other}, and the folding is counted.
+ */
+public final class SpendMetrics implements SpendListener, MultiCollector {
+    public static final String MAX_TEAMS = "spend.metrics.max-teams";
+    public static final String MAX_MODELS = "spend.metrics.max-models";
+    static final String OTHER = "other";
+
+    private final PrometheusMeterRegistry registry;
+    private final Supplier<KafkaStreams> streams;
+    private final int maxTeams;
+    private final int maxModels;
+    private final Counter folded;
+
+    public SpendMetrics(PrometheusMeterRegistry registry, Supplier<KafkaStreams> streams, int maxTeams, int maxModels) {
+        this.registry = registry;
+        this.streams = streams;
+        this.maxTeams = maxTeams;
+        this.maxModels = maxModels;
+        this.folded = Counter.builder("spend.metrics.folded.series")
+                .description("Scrapes that folded teams or models past the cardinality cap into 'other'").register(registry);
+        registry.getPrometheusRegistry().register(this);
+    }
+
+    @Override
+    public void rejected(String reason, String topic) {
+        registry.counter("spend.events.rejected", "reason", reason).increment();
+    }
+
+    @Override
+    public void duplicate(String team) {
+        registry.counter("spend.events.duplicate").increment();
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        Series apiCost = new Series();
+        Series tokens = new Series();
+        Series gpuCost = new Series();
+        Series gpuIdleCost = new Series();
+        Series utilization = new Series();
+        Series idleGpus = new Series();
+        Series ratio = new Series();
+        Series savings = new Series();
+        Series alertActive = new Series();
+        Series budgetUsed = new Series();
+
+        List<Map.Entry<String, TeamState>> teams = localTeams();
+        Map<String, TeamBudget> budgets = budgets();
+        TreeSet<String> exported = new TreeSet<>();
+        boolean foldedAny = false;
+        for (Map.Entry<String, TeamState> entry : teams) {
+            String team = entry.getKey();
+            if (exported.size() >= maxTeams && !exported.contains(team)) {
+                team = OTHER;
+                foldedAny = true;
+            } else {
+                exported.add(team);
+            }
+            TeamState s = entry.getValue();
+            int models = 0;
+            for (TeamState.ModelTotals m : s.modelTotals.values()) {
+                String model = m.model;
+                if (++models > maxModels) {
+                    model = OTHER;
+                    foldedAny = true;
+                }
+                if (!"self-hosted".equals(m.provider)) {
+                    apiCost.add(m.costUsd.doubleValue(), "team", team, "provider", m.provider, "model", model);
+                }
+                tokens.add(m.input, "team", team, "provider", m.provider, "model", model, "type", "input");
+                tokens.add(m.cached, "team", team, "provider", m.provider, "model", model, "type", "cached");
+                tokens.add(m.cacheWrite, "team", team, "provider", m.provider, "model", model, "type", "cache_write");
+                tokens.add(m.output, "team", team, "provider", m.provider, "model", model, "type", "output");
+            }
+            for (TeamState.GpuTotals g : s.gpuTotals.values()) {
+                gpuCost.add(g.costUsd.doubleValue(), "team", team, "deployment", g.deployment, "gpu_model", g.gpuModel);
+                gpuIdleCost.add(g.idleCostUsd.doubleValue(), "team", team, "deployment", g.deployment, "gpu_model", g.gpuModel);
+                if (!OTHER.equals(team)) {
+                    utilization.set(g.lastUtilization, "team", team, "deployment", g.deployment, "gpu_model", g.gpuModel);
+                }
+            }
+            if (!s.gpuTotals.isEmpty()) {
+                idleGpus.add(s.lastIdleGpus, "team", team);
+            }
+            if (OTHER.equals(team)) {
+                continue; // ratios and alert states do not add up: only for named teams
+            }
+            for (BreakEven b : s.lastBreakEven) {
+                if (b.ratio() != null) {
+                    ratio.set(b.ratio(), "team", team, "profile", b.profile(), "mode", b.mode().name(), "api_model", b.apiModel());
+                }
+                savings.set(b.savingsUsdPerHour().doubleValue(), "team", team, "profile", b.profile(), "mode", b.mode().name());
+            }
+            s.breakEven.forEach((key, h) -> {
+                String[] parts = key.split("\\|", 3);
+                String type = "API".equals(parts[0]) ? AlertType.SELF_HOSTING_CHEAPER.name() : AlertType.SELF_HOSTING_DEARER.name();
+                alertActive.set(h.firing ? 1 : 0, "team", entry.getKey(), "type", type, "subject", parts[1] + " on " + parts[2]);
+            });
+            s.idle.forEach((deployment, idle) -> alertActive.set(idle.hysteresis.firing ? 1 : 0, "team", entry.getKey(),
+                    "type", AlertType.IDLE_CAPACITY.name(), "subject", deployment));
+            TeamBudget budget = budgets.get(entry.getKey());
+            if (budget != null) {
+                budget(budgetUsed, alertActive, entry.getKey(), "day", s.day, budget.getDailyUsd());
+                budget(budgetUsed, alertActive, entry.getKey(), "month", s.month, budget.getMonthlyUsd());
+            }
+        }
+        if (foldedAny) {
+            folded.increment();
+        }
+        List<MetricSnapshot> snapshots = new ArrayList<>();
+        snapshots.add(apiCost.counter("llm_api_cost_usd", "API spend in USD by team, provider and model (finalized windows)"));
+        snapshots.add(tokens.counter("llm_tokens", "Tokens by team, provider, model and type (input counts all input tokens)"));
+        snapshots.add(gpuCost.counter("gpu_cost_usd", "GPU cost in USD by team, deployment and GPU model"));
+        snapshots.add(gpuIdleCost.counter("gpu_idle_cost_usd", "Cost of idle GPU time in USD"));
+        snapshots.add(utilization.gauge("gpu_utilization_ratio", "Busy GPU-seconds / GPU-seconds in the last finalized window"));
+        snapshots.add(idleGpus.gauge("gpu_idle_gpus", "Idle GPU equivalents in the last finalized window"));
+        snapshots.add(ratio.gauge("llm_selfhost_vs_api_ratio", "Break-even ratio: API mode > 1 self-hosting would be cheaper; SELF_HOSTED mode > 1 self-hosting is dearer"));
+        snapshots.add(savings.gauge("llm_switch_savings_usd_per_hour", "USD per hour a switch would save (negative: it would cost more)"));
+        snapshots.add(alertActive.gauge("spend_alert_active", "1 while an alert is firing"));
+        snapshots.add(budgetUsed.gauge("spend_budget_used_ratio", "Spend of the current UTC day or month / its budget"));
+        return new MetricSnapshots(snapshots);
+    }
+
+    private static void budget(Series used, Series active, String team, String period, TeamState.BudgetPeriod p, BigDecimal budgetUsd) {
+        if (budgetUsd == null || budgetUsd.signum() <= 0 || p.period == null) {
+            return;
+        }
+        used.set(p.spendUsd.divide(budgetUsd, MathContext.DECIMAL64).doubleValue(), "team", team, "period", period);
+        active.set(p.exceeded ? 1 : 0, "team", team, "type", AlertType.BUDGET.name(), "subject", period);
+    }
+
+    private List<Map.Entry<String, TeamState>> localTeams() {
+        List<Map.Entry<String, TeamState>> result = new ArrayList<>();
+        KafkaStreams ks = streams.get();
+        if (ks == null || !ks.state().isRunningOrRebalancing()) {
+            return result;
+        }
+        try {
+            ReadOnlyKeyValueStore<String, TeamState> store = ks.store(StoreQueryParameters.fromNameAndType(
+                    SpendTopology.TEAM_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+            try (KeyValueIterator<String, TeamState> it = store.all()) {
+                it.forEachRemaining(kv -> result.add(Map.entry(kv.key, kv.value)));
+            }
+        } catch (RuntimeException e) {
+            // stores move during a rebalance: export nothing for them this scrape rather than fail it
+            result.clear();
+        }
+        result.sort(Map.Entry.comparingByKey());
+        return result;
+    }
+
+    private Map<String, TeamBudget> budgets() {
+        Map<String, TeamBudget> result = new LinkedHashMap<>();
+        KafkaStreams ks = streams.get();
+        if (ks == null || !ks.state().isRunningOrRebalancing()) {
+            return result;
+        }
+        try {
+            ReadOnlyKeyValueStore<String, TeamBudget> store = ks.store(StoreQueryParameters.fromNameAndType(
+                    SpendTopology.BUDGET_STORE, QueryableStoreTypes.keyValueStore()));
+            try (KeyValueIterator<String, TeamBudget> it = store.all()) {
+                it.forEachRemaining(kv -> result.put(kv.key, kv.value));
+            }
+        } catch (RuntimeException e) {
+            result.clear();
+        }
+        return result;
+    }
+
+    /** Data points of one metric family by label values; adding sums (for folded series), setting replaces. */
+    private static final class Series {
+        private final Map<List<String>, Double> points = new LinkedHashMap<>();
+
+        void add(double value, String... labels) {
+            points.merge(List.of(labels), value, Double::sum);
+        }
+
+        void set(double value, String... labels) {
+            points.put(List.of(labels), value);
+        }
+
+        CounterSnapshot counter(String name, String help) {
+            CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+            points.forEach((labels, v) -> b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                    .labels(labels(labels)).value(v).build()));
+            return b.build();
+        }
+
+        GaugeSnapshot gauge(String name, String help) {
+            GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+            points.forEach((labels, v) -> b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                    .labels(labels(labels)).value(v).build()));
+            return b.build();
+        }
+
+        private static Labels labels(List<String> pairs) {
+            return Labels.of(pairs.toArray(String[]::new));
+        }
+    }
+}
