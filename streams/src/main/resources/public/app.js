@@ -10,9 +10,10 @@
   const usd = v => {
     const n = Number(v);
     if (!isFinite(n)) return "–";
-    if (Math.abs(n) >= 100) return "$" + n.toLocaleString(undefined, {maximumFractionDigits: 0});
-    if (Math.abs(n) >= 0.01 || n === 0) return "$" + n.toFixed(2);
-    return "$" + n.toPrecision(3);
+    const sign = n < 0 ? "−" : "", a = Math.abs(n);
+    if (a >= 100) return sign + "$" + a.toLocaleString(undefined, {maximumFractionDigits: 0});
+    if (a >= 0.01 || a === 0) return sign + "$" + a.toFixed(2);
+    return sign + "$" + a.toPrecision(3);
   };
   const el = id => document.getElementById(id);
   const esc = s => String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));

@@ -1,0 +1,319 @@
+package io.spendmonitor.streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spendmonitor.avro.ApiModelPrice;
+import io.spendmonitor.avro.GpuPrice;
+import io.spendmonitor.avro.GpuUtilization;
+import io.spendmonitor.avro.PriceEntry;
+import io.spendmonitor.avro.SelfHostProfile;
+import io.spendmonitor.avro.TokenUsage;
+import io.spendmonitor.cluster.KafkaCluster;
+import io.spendmonitor.cluster.KafkaClusterExtension;
+import io.spendmonitor.schemas.PriceKeys;
+import io.spendmonitor.schemas.Topics;
+import io.spendmonitor.schemas.serde.AvroSerializer;
+import io.spendmonitor.streams.config.SpendConfig;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two {@code run} instances against one broker: either answers for every team, /metrics summed over
+ * both equals the totals, the API shapes are pinned, the live page draws its charts in a real
+ * browser, and when one instance stops the other takes over.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SpendServiceIntegrationTest {
+    private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
+    private static final int TEAMS = 8;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final KafkaCluster cluster;
+    private final List<SpendService> services = new ArrayList<>();
+    private Topics topics;
+
+    SpendServiceIntegrationTest(KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @BeforeAll
+    void startTwoInstancesWithTraffic() throws IOException {
+        String prefix = "svc-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        for (int i = 0; i < 2; i++) {
+            Map<String, Object> overrides = new HashMap<>();
+            overrides.put("bootstrap.servers", cluster.bootstrapServers());
+            overrides.put("schema.registry.url", cluster.schemaRegistryUrl());
+            overrides.put("application.id", prefix + "spend-monitor");
+            overrides.put("state.dir", Files.createTempDirectory("svc-state-" + i).toString());
+            overrides.put(Topics.PREFIX_CONFIG, prefix);
+            overrides.put(SpendApplication.TOPIC_PARTITIONS, "6");
+            overrides.put("commit.interval.ms", "200");
+            services.add(SpendService.start(SpendConfig.of(overrides),
+                    SpendService.Options.defaults().withHttp("127.0.0.1", 0).withAdvertisedHost("127.0.0.1")));
+        }
+        topics = services.get(0).application().topics();
+        await().atMost(Duration.ofSeconds(90)).until(() -> services.stream().allMatch(s -> s.state() == KafkaStreams.State.RUNNING));
+        publish();
+    }
+
+    @AfterAll
+    void stop() {
+        services.forEach(SpendService::close);
+    }
+
+    /** Each team: 10 minutes of one gpt-4o-mini call a minute, 1,000 in + 1,000 out = (150 + 600) / 1e6 = $0.00075. */
+    private void publish() {
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName(),
+                "schema.registry.url", cluster.schemaRegistryUrl()))) {
+            Instant from = Instant.parse("2025-01-01T00:00:00Z");
+            send(producer, topics.priceCatalog().name(), new PriceEntry(ApiModelPrice.newBuilder().setProvider("openai")
+                    .setModel("gpt-4o-mini").setInputUsdPerMtok(usd("0.15")).setOutputUsdPerMtok(usd("0.60"))
+                    .setEffectiveFrom(from).build()));
+            send(producer, topics.priceCatalog().name(), new PriceEntry(GpuPrice.newBuilder().setGpuModel("H100-80GB")
+                    .setUsdPerHour(usd("2.40")).setEffectiveFrom(from).build()));
+            send(producer, topics.priceCatalog().name(), new PriceEntry(SelfHostProfile.newBuilder().setModel("llama-3.1-8b")
+                    .setGpuModel("H100-80GB").setGpusPerReplica(1).setTokensPerSecondPerReplica(2500).setTargetUtilization(0.6)
+                    .setMinReplicas(1).setOverheadUsdPerHour(usd("0")).setApiEquivalent("openai/gpt-4o-mini")
+                    .setEffectiveFrom(from).build()));
+            producer.flush();
+            for (int minute = 0; minute < 10; minute++) {
+                for (int t = 0; t < TEAMS; t++) {
+                    String team = "team-" + t;
+                    producer.send(new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
+                            .setEventId(team + "-" + minute).setTimestamp(T0.plus(Duration.ofMinutes(minute)).plusSeconds(t))
+                            .setTeam(team).setApplication("app").setProvider("openai").setModel("gpt-4o-mini")
+                            .setInputTokens(1000).setOutputTokens(1000).build()));
+                }
+                // team-0 also runs one H100 at 10 %: 60 s * $2.40/h = $0.04 a minute
+                producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), "team-0", GpuUtilization.newBuilder()
+                        .setTimestamp(T0.plus(Duration.ofMinutes(minute)).plusSeconds(30)).setNode("n1").setGpuId("0")
+                        .setGpuModel("H100-80GB").setTeam("team-0").setDeployment("llama").setModel("llama-3.1-8b")
+                        .setUtilization(0.1).setIntervalSeconds(60).build()));
+            }
+            for (int t = 0; t < TEAMS; t++) { // move every partition's stream time past the last window + grace
+                String team = "team-" + t;
+                producer.send(new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
+                        .setEventId(team + "-tick").setTimestamp(T0.plus(Duration.ofMinutes(20))).setTeam(team)
+                        .setApplication("tick").setProvider("openai").setModel("gpt-4o-mini").setInputTokens(0)
+                        .setOutputTokens(0).build()));
+            }
+        }
+    }
+
+    private static void send(KafkaProducer<String, SpecificRecord> producer, String topic, PriceEntry entry) {
+        producer.send(new ProducerRecord<>(topic, PriceKeys.key(entry), entry));
+    }
+
+    private static BigDecimal usd(String s) {
+        return new BigDecimal(s).setScale(9);
+    }
+
+    @Test
+    @Order(1)
+    void eitherInstanceAnswersForEveryTeam() {
+        for (SpendService service : services) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(teamNames(get(service, "/api/teams"))).hasSize(TEAMS));
+        }
+        for (int t = 0; t < TEAMS; t++) {
+            String path = "/api/teams/team-" + t;
+            // until the group has settled (a probing rebalance may still move tasks), then both agree
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                JsonNode fromFirst = get(services.get(0), path);
+                JsonNode fromSecond = get(services.get(1), path);
+                // 10 finalized minutes of $0.00075
+                assertThat(fromFirst.at("/totals/api_cost_usd").asText()).isEqualTo("0.007500000");
+                assertThat(fromFirst).isEqualTo(fromSecond);
+            });
+        }
+        assertThat(status(services.get(1), "/api/teams/nobody")).isEqualTo(404);
+    }
+
+    @Test
+    @Order(2)
+    void theApiShapesArePinned() {
+        JsonNode team = get(services.get(0), "/api/teams/team-0");
+        assertThat(fields(team)).containsExactly("team", "window", "horizon", "break_even", "alerts", "budget", "totals");
+        assertThat(fields(team.get("window"))).containsExactly("start", "end", "final", "api_cost_usd", "gpu_cost_usd",
+                "idle_cost_usd", "tokens", "selfhost_tokens", "api_calls", "unpriced_calls", "idle_gpus");
+        assertThat(fields(team.at("/window/tokens"))).containsExactly("input", "cached", "cache_write", "output");
+        assertThat(fields(team.get("break_even").get(0))).containsExactly("profile", "gpu_model", "mode", "api_model",
+                "minutes", "replicas", "gpus", "actual_usd", "counterfactual_usd", "ratio", "savings_usd_per_hour");
+        assertThat(team.at("/break_even/0/actual_usd").isTextual()).isTrue(); // money as decimal strings
+
+        // exact sums over [10:02, 10:05): three windows of $0.00075 and, for team-0, of $0.04 GPU
+        JsonNode cost = get(services.get(1), "/api/teams/team-0/cost?from=2026-03-02T10:02:00Z&to=2026-03-02T10:05:00Z");
+        assertThat(fields(cost)).containsExactly("team", "from", "to", "windows", "api_cost_usd", "gpu_cost_usd",
+                "busy_cost_usd", "idle_cost_usd", "tokens", "selfhost_tokens", "api_calls");
+        assertThat(cost.get("windows").asInt()).isEqualTo(3);
+        assertThat(cost.get("api_cost_usd").asText()).isEqualTo("0.002250000");   // 3 * 0.00075
+        assertThat(cost.get("gpu_cost_usd").asText()).isEqualTo("0.120000000");   // 3 * 60 / 3600 * 2.40
+        assertThat(cost.get("busy_cost_usd").asText()).isEqualTo("0.012000000");  // 10 % of it
+        assertThat(cost.get("idle_cost_usd").asText()).isEqualTo("0.108000000");
+        assertThat(status(services.get(0), "/api/teams/team-0/cost?from=nonsense&to=2026-03-02T10:05:00Z")).isEqualTo(400);
+
+        JsonNode alerts = get(services.get(0), "/api/alerts");
+        assertThat(fields(alerts)).containsExactlyInAnyOrder("active", "recent");
+        JsonNode health = get(services.get(0), "/health");
+        assertThat(health.get("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    @Order(3)
+    void metricsSummedOverInstancesEqualTheTotals() {
+        // 8 teams * 10 minutes * $0.00075 = $0.06 of API spend; team-0's GPU: 10 * $0.04 = $0.40
+        assertThat(sumOverInstances("llm_api_cost_usd_total", "")).isCloseTo(0.06, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(sumOverInstances("gpu_cost_usd_total", "")).isCloseTo(0.40, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(sumOverInstances("llm_tokens_total", "type=\"output\"")).isEqualTo(80_000.0); // 8 * 10 * 1000
+        String metrics = text(services.get(0), "/metrics");
+        assertThat(metrics).contains("kafka_stream_thread_process_rate").contains("jvm_memory_used_bytes")
+                .contains("# TYPE llm_api_cost_usd_total counter").contains("llm_selfhost_vs_api_ratio{");
+    }
+
+    @Test
+    @Order(4)
+    void theLivePageDrawsItsChartsInABrowser() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        assertThat(chromium).as("Debian's chromium (apt-get install chromium); .ci/run installs it").exists();
+        Path target = Path.of("target").toAbsolutePath();
+        Files.createDirectories(target);
+        String url = services.get(0).url() + "/";
+        String dom = chromium(chromium, target, "--dump-dom", "--virtual-time-budget=8000", url);
+        assertThat(dom).contains("data-loaded=\"true\"");
+        assertThat(points(dom, "chart-spend")).isGreaterThanOrEqualTo(10);
+        assertThat(points(dom, "chart-teams")).isGreaterThanOrEqualTo(10 * TEAMS);
+        assertThat(points(dom, "chart-ratio")).isGreaterThanOrEqualTo(1);
+        assertThat(dom).contains("team-7");
+        Path screenshot = target.resolve("live-page.png");
+        chromium(chromium, target, "--screenshot=" + screenshot, "--window-size=1400,1500", "--virtual-time-budget=8000",
+                "--hide-scrollbars", url);
+        assertThat(screenshot).exists();
+        assertThat(Files.size(screenshot)).isGreaterThan(20_000);
+    }
+
+    @Test
+    @Order(5)
+    void whenOneInstanceStopsTheOtherTakesOver() {
+        double before = sumOverInstances("llm_api_cost_usd_total", "");
+        services.remove(1).close();
+        SpendService survivor = services.get(0);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(teamNames(get(survivor, "/api/teams"))).hasSize(TEAMS);
+            assertThat(sumOverInstances("llm_api_cost_usd_total", "")).isCloseTo(before, org.assertj.core.data.Offset.offset(1e-9));
+        });
+        assertThat(get(survivor, "/api/teams/team-5").at("/totals/api_cost_usd").asText()).isEqualTo("0.007500000");
+    }
+
+    private static int points(String dom, String chartId) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"" + chartId + "\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    private static String chromium(Path chromium, Path target, String... args) throws Exception {
+        Path profile = Files.createTempDirectory("chromium-profile");
+        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--user-data-dir=" + profile));
+        command.addAll(List.of(args));
+        Path out = target.resolve("chromium.out");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
+                .redirectError(target.resolve("chromium.err").toFile()).start();
+        assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        return Files.readString(out);
+    }
+
+    /** Sum of every series of {@code metric} whose labels contain {@code labelText}, over all instances. */
+    private double sumOverInstances(String metric, String labelText) {
+        double sum = 0;
+        for (SpendService service : services) {
+            for (String line : text(service, "/metrics").split("\n")) {
+                if (line.startsWith(metric + "{") && line.substring(0, line.lastIndexOf(' ')).contains(labelText)) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static List<String> fields(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        Iterator<String> it = node.fieldNames();
+        it.forEachRemaining(names::add);
+        return names;
+    }
+
+    private static TreeSet<String> teamNames(JsonNode teams) {
+        TreeSet<String> names = new TreeSet<>();
+        teams.get("teams").forEach(t -> names.add(t.get("team").asText()));
+        return names;
+    }
+
+    private static JsonNode get(SpendService service, String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(service.url() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
+            return JSON.readTree(r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int status(SpendService service, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(service.url() + path)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String text(SpendService service, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(service.url() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
