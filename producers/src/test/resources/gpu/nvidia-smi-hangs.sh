@@ -1,0 +1,3 @@
+#!/bin/sh
+# nvidia-smi stuck on a wedged GPU: never answers.
+exec sleep 120
