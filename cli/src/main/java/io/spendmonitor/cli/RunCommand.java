@@ -34,6 +34,14 @@ public final class RunCommand implements Runnable {
     @Option(names = "--state-dir", description = "Kafka Streams state directory (default: state.dir, or the system temp dir).")
     Path stateDir;
 
+    @Option(names = "--ingest-token", defaultValue = "${env:SPEND_INGEST_TOKEN}", paramLabel = "TOKEN",
+            description = "Bearer token POST /ingest/... requires (env SPEND_INGEST_TOKEN); without it ingest is open.")
+    String ingestToken;
+
+    @Option(names = "--max-request-bytes", defaultValue = "5242880",
+            description = "Largest request body accepted; larger ones get 413 (default ${DEFAULT-VALUE}).")
+    long maxRequestBytes;
+
     @Option(names = "--application-id", description = "Kafka Streams application.id (default spend-monitor); instances sharing it share the work.")
     String applicationId;
 
@@ -55,12 +63,14 @@ public final class RunCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
-        SpendService service = start(config, SpendService.Options.defaults().withHttp(httpHost, httpPort)
-                .withAdvertisedHost(advertisedHost));
+        var ingest = IngestRoutes.service(config.asMap(), ingestToken);
+        SpendService service = start(config, new SpendService.Options(httpHost, httpPort, advertisedHost, maxRequestBytes,
+                app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("stopping: closing Kafka Streams (state is flushed) and the HTTP port...");
             service.close();
+            ingest.close();
             System.err.println("stopped");
             stopped.countDown();
         }, "spend-monitor-run-stop"));

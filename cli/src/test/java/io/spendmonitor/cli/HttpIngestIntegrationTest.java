@@ -1,0 +1,80 @@
+package io.spendmonitor.cli;
+
+import io.spendmonitor.avro.TokenUsage;
+import io.spendmonitor.cluster.KafkaCluster;
+import io.spendmonitor.cluster.KafkaClusterExtension;
+import io.spendmonitor.schemas.Topics;
+import io.spendmonitor.streams.SpendService;
+import io.spendmonitor.streams.config.SpendConfig;
+import io.spendmonitor.streams.topology.SpendListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** POST /ingest/... on a running app, against the real broker and registry. */
+@ExtendWith(KafkaClusterExtension.class)
+class HttpIngestIntegrationTest {
+    private final KafkaCluster cluster;
+
+    HttpIngestIntegrationTest(KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @Test
+    void ingestAuthenticatesValidatesLimitsAndPublishes() throws Exception {
+        String prefix = "ingest-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", cluster.bootstrapServers());
+        config.put("schema.registry.url", cluster.schemaRegistryUrl());
+        config.put("application.id", prefix + "app");
+        config.put("state.dir", Files.createTempDirectory("ingest-state").toString());
+        config.put(Topics.PREFIX_CONFIG, prefix);
+        var ingest = IngestRoutes.service(config, "t0ken");
+        try (SpendService service = SpendService.start(SpendConfig.of(config), new SpendService.Options("127.0.0.1", 0,
+                "127.0.0.1", 4096, app -> IngestRoutes.register(app, ingest), SpendListener.NONE))) {
+            HttpClient http = HttpClient.newHttpClient();
+            String now = Instant.now().minusSeconds(30).toString();
+            String body = "{\"event_id\":\"http-1\",\"timestamp\":\"" + now + "\",\"team\":\"search\",\"application\":\"a\","
+                    + "\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"input_tokens\":100,\"output_tokens\":20}\n"
+                    + "{\"event_id\":\"http-2\",\"timestamp\":\"" + now + "\",\"team\":\"search\",\"application\":\"a\","
+                    + "\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"input_tokens\":-1,\"output_tokens\":20}\n";
+
+            HttpResponse<String> noToken = post(http, service.url() + "/ingest/token-usage", body, null);
+            HttpResponse<String> ok = post(http, service.url() + "/ingest/token-usage", body, "Bearer t0ken");
+            HttpResponse<String> tooLarge = post(http, service.url() + "/ingest/token-usage", "x".repeat(10_000), "Bearer t0ken");
+
+            assertThat(noToken.statusCode()).isEqualTo(401);
+            assertThat(ok.statusCode()).isEqualTo(200);
+            assertThat(ok.body()).contains("\"accepted\":1").contains("\"rejected\":1").contains("\"line\":2");
+            assertThat(tooLarge.statusCode()).isEqualTo(413);
+            assertThat(tooLarge.body()).doesNotContain("Exception").doesNotContain("at io.");
+            List<ConsumerRecord<String, TokenUsage>> records = KafkaTopicReader.read(cluster, prefix + "llm.token-usage",
+                    TokenUsage.class, 1);
+            assertThat(records).extracting(r -> r.value().getEventId()).containsExactly("http-1");
+        } finally {
+            ingest.close();
+        }
+    }
+
+    private static HttpResponse<String> post(HttpClient http, String url, String body, String auth) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/x-ndjson");
+        if (auth != null) {
+            request.header("Authorization", auth);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
