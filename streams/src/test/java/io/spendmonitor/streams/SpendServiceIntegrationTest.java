@@ -130,6 +130,13 @@ class SpendServiceIntegrationTest {
                         .setGpuModel("H100-80GB").setTeam("team-0").setDeployment("llama").setModel("llama-3.1-8b")
                         .setUtilization(0.1).setIntervalSeconds(60).build()));
             }
+            // a daily budget for team-1 ($0.01: 10 minutes of $0.00075 use 75 % of it) and one call
+            // with negative tokens (dead-lettered), so every dashboard and rule has a series to read
+            producer.send(new ProducerRecord<>(topics.teamBudgets().name(), "team-1", io.spendmonitor.avro.TeamBudget.newBuilder()
+                    .setTeam("team-1").setDailyUsd(usd("0.01")).setMonthlyUsd(usd("1")).setEffectiveFrom(from).build()));
+            producer.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-2", TokenUsage.newBuilder()
+                    .setEventId("bad-1").setTimestamp(T0.plusSeconds(5)).setTeam("team-2").setApplication("app")
+                    .setProvider("openai").setModel("gpt-4o-mini").setInputTokens(-1).setOutputTokens(0).build()));
             for (int t = 0; t < TEAMS; t++) { // move every partition's stream time past the last window + grace
                 String team = "team-" + t;
                 producer.send(new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
@@ -212,6 +219,66 @@ class SpendServiceIntegrationTest {
 
     @Test
     @Order(4)
+    void everyDashboardQueryAndAlertRuleReturnsDataOnARealPrometheus() throws Exception {
+        Path dashboards = Path.of("..", "dashboards").toAbsolutePath().normalize();
+        assertThat(Path.of("/usr/bin/prometheus")).as("Debian's prometheus package; .ci/run installs it").exists();
+        Path work = Files.createTempDirectory("spend-prometheus");
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String targets = services.stream().map(s -> "\"" + s.url().substring("http://".length()) + "\"")
+                .collect(java.util.stream.Collectors.joining(", "));
+        Files.writeString(work.resolve("prometheus.yml"), "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                + "scrape_configs:\n  - job_name: spend-monitor\n    static_configs: [{targets: [" + targets + "]}]\n");
+        Process prometheus = new ProcessBuilder("/usr/bin/prometheus", "--config.file=" + work.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + work.resolve("data"), "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")
+                .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+        String prom = "http://127.0.0.1:" + port;
+        try {
+            // both instances scraped at least three times, so rate() over them has data
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(promValue(prom, "min(count_over_time(up{job=\"spend-monitor\"}[1m])) and on() count(up == 1) == 2"))
+                            .isGreaterThanOrEqualTo(3));
+            Process eval = new ProcessBuilder(dashboards.resolve("eval-queries.sh").toString(), prom)
+                    .redirectErrorStream(true).redirectOutput(work.resolve("eval.log").toFile()).start();
+            assertThat(eval.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(eval.exitValue()).as("dashboards/eval-queries.sh:%n%s", Files.readString(work.resolve("eval.log"))).isZero();
+
+            // every alert rule's expression, without its final comparison, returns series
+            for (String line : Files.readAllLines(dashboards.resolve("prometheus/rules/spend-monitor.rules.yml"))) {
+                String trimmed = line.trim();
+                if (!trimmed.startsWith("expr:")) {
+                    continue;
+                }
+                String expr = trimmed.substring("expr:".length()).replaceAll("\\s#.*$", "").trim();
+                String base = expr.replaceAll("\\s*(==|>=|<=|>|<)\\s*[0-9.]+(\\s*(<|>)\\s*[0-9.]+)?\\s*$", "");
+                JsonNode answer = promQuery(prom, base);
+                assertThat(answer.get("status").asText()).as("rule %s: %s", expr, answer).isEqualTo("success");
+                assertThat(answer.at("/data/result").size()).as("rule %s returns no series", base).isPositive();
+            }
+        } finally {
+            prometheus.destroy();
+            prometheus.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static double promValue(String prom, String expr) {
+        JsonNode result = promQuery(prom, expr).at("/data/result");
+        return result.size() == 0 ? 0 : Double.parseDouble(result.get(0).get("value").get(1).asText());
+    }
+
+    private static JsonNode promQuery(String prom, String expr) {
+        try {
+            String url = prom + "/api/v1/query?query=" + java.net.URLEncoder.encode(expr, java.nio.charset.StandardCharsets.UTF_8);
+            return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    @Order(5)
     void theLivePageDrawsItsChartsInABrowser() throws Exception {
         Path chromium = Path.of("/usr/bin/chromium");
         assertThat(chromium).as("Debian's chromium (apt-get install chromium); .ci/run installs it").exists();
@@ -232,7 +299,7 @@ class SpendServiceIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void whenOneInstanceStopsTheOtherTakesOver() {
         double before = sumOverInstances("llm_api_cost_usd_total", "");
         services.remove(1).close();

@@ -123,10 +123,12 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 continue; // ratios and alert states do not add up: only for named teams
             }
             for (BreakEven b : s.lastBreakEven) {
-                if (b.ratio() != null) {
-                    ratio.set(b.ratio(), "team", team, "profile", b.profile(), "mode", b.mode().name(), "api_model", b.apiModel());
-                }
-                savings.set(b.savingsUsdPerHour().doubleValue(), "team", team, "profile", b.profile(), "mode", b.mode().name());
+                // no counterfactual (GPUs serving no tokens): infinitely dearer, +Inf in Prometheus
+                double r = b.ratio() == null ? Double.POSITIVE_INFINITY : b.ratio();
+                ratio.set(r, "team", team, "profile", b.profile(), "gpu_model", b.gpuModel(), "mode", b.mode().name(),
+                        "api_model", b.apiModel());
+                savings.set(b.savingsUsdPerHour().doubleValue(), "team", team, "profile", b.profile(),
+                        "gpu_model", b.gpuModel(), "mode", b.mode().name());
             }
             s.breakEven.forEach((key, h) -> {
                 String[] parts = key.split("\\|", 3);

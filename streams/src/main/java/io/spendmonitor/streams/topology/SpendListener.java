@@ -16,6 +16,10 @@ public interface SpendListener {
     default void rejected(String reason, String topic) {
     }
 
+    /** One input record was processed (counted or rejected); for benchmarks and progress. */
+    default void processed() {
+    }
+
     /** A duplicate event_id was dropped. */
     default void duplicate(String team) {
     }

@@ -34,6 +34,13 @@ public final class SpendListeners implements SpendListener {
     }
 
     @Override
+    public void processed() {
+        for (SpendListener l : listeners) {
+            l.processed();
+        }
+    }
+
+    @Override
     public void duplicate(String team) {
         each(l -> l.duplicate(team));
     }

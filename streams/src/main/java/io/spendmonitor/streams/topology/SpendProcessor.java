@@ -112,6 +112,7 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             gpuSample(record, sample);
         }
         finalizeWindows(context.currentStreamTimeMs());
+        listener.processed();
     }
 
     private void tokenUsage(Record<String, SpecificRecord> record, TokenUsage u) {

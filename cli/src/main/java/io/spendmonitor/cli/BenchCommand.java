@@ -1,0 +1,329 @@
+package io.spendmonitor.cli;
+
+import io.spendmonitor.avro.ApiModelPrice;
+import io.spendmonitor.avro.GpuPrice;
+import io.spendmonitor.avro.GpuUtilization;
+import io.spendmonitor.avro.PriceEntry;
+import io.spendmonitor.avro.SelfHostProfile;
+import io.spendmonitor.avro.TokenUsage;
+import io.spendmonitor.cluster.LocalCluster;
+import io.spendmonitor.schemas.PriceKeys;
+import io.spendmonitor.schemas.Topics;
+import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
+import io.spendmonitor.schemas.serde.AvroSerializer;
+import io.spendmonitor.streams.SpendApplication;
+import io.spendmonitor.streams.config.SpendConfig;
+import io.spendmonitor.streams.topology.SpendListener;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code spend-monitor bench}: on one broker, over the same generated events, (1) the raw consume
+ * rate of the input topics, (2) a trivial Kafka Streams windowed count (exactly-once), (3) the
+ * full spend topology (exactly-once). Rates count from the first record processed to the last, so
+ * start-up and rebalancing are left out of all three alike.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measures the spend topology against Kafka's own limits on the same events:",
+                "raw consume rate, a trivial windowed count (exactly-once) and the full topology (exactly-once).",
+                "Ends with one line: full/trivial=R1 full/raw=R2. Without --bootstrap-servers it starts a fresh local broker and registry."},
+        footer = {"", "Example:", "  spend-monitor bench --events 10000000"})
+public final class BenchCommand implements Runnable {
+    @Option(names = "--events", defaultValue = "1000000", description = "Events to generate (default ${DEFAULT-VALUE}).")
+    long events;
+
+    @Option(names = "--teams", defaultValue = "500", description = "Distinct teams (default ${DEFAULT-VALUE}).")
+    int teams;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions of each input topic (default ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up a phase after this long (default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @picocli.CommandLine.Mixin
+    ClientOptions client = new ClientOptions();
+
+    @Override
+    public void run() {
+        if (events < 1 || teams < 1 || partitions < 1) {
+            throw new CliException("--events, --teams and --partitions must be positive", 2);
+        }
+        PrintStream out = System.out;
+        LocalCluster local = null;
+        Map<String, Object> config;
+        if (client.bootstrapServers == null || client.bootstrapServers.isBlank()) {
+            System.err.println("starting a fresh local broker and registry...");
+            local = LocalCluster.start();
+            client.bootstrapServers = local.bootstrapServers();
+            client.schemaRegistry = local.schemaRegistryUrl();
+        }
+        config = new HashMap<>(client.config(true));
+        String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        config.put(Topics.PREFIX_CONFIG, prefix);
+        try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(config.get("schema.registry.url").toString())) {
+            Topics topics = Topics.fromConfig(config, registry);
+            createTopics(config, topics);
+            long produceStart = System.nanoTime();
+            produce(config, topics);
+            double produceRate = events / seconds(System.nanoTime() - produceStart);
+            System.err.printf("produced %,d events at %,.0f events/s%n", events, produceRate);
+
+            double raw = rawConsume(config, topics);
+            System.err.printf("raw consume: %,.0f events/s%n", raw);
+            double trivial = trivialCount(config, topics, prefix);
+            System.err.printf("trivial windowed count (exactly-once): %,.0f events/s%n", trivial);
+            double full = fullTopology(config, prefix);
+            System.err.printf("full spend topology (exactly-once): %,.0f events/s%n", full);
+
+            out.printf("%-42s %14s%n", "phase (" + String.format("%,d", events) + " events, " + partitions + " partitions)", "events/s");
+            out.printf("%-42s %,14.0f%n", "produce (Avro through the registry)", produceRate);
+            out.printf("%-42s %,14.0f%n", "raw consume", raw);
+            out.printf("%-42s %,14.0f%n", "trivial windowed count, exactly-once", trivial);
+            out.printf("%-42s %,14.0f%n", "full spend topology, exactly-once", full);
+            out.printf("full/trivial=%.2f full/raw=%.2f%n", full / trivial, full / raw);
+        } finally {
+            if (local != null) {
+                local.close();
+            }
+        }
+    }
+
+    private void createTopics(Map<String, Object> config, Topics topics) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.get("bootstrap.servers")))) {
+            List<NewTopic> newTopics = new ArrayList<>();
+            topics.all().forEach(spec -> newTopics.add(new NewTopic(spec.name(),
+                    spec == topics.priceCatalog() ? 1 : partitions, (short) 1).configs(spec.configs())));
+            admin.createTopics(newTopics).all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new CliException("cannot create the benchmark topics: " + e.getMessage());
+        }
+    }
+
+    private static final String[][] MODELS = {
+            {"openai", "gpt-4o-mini"}, {"openai", "gpt-4o"}, {"anthropic", "claude-sonnet-4-5"},
+            {"anthropic", "claude-haiku-4-5"}, {"google", "gemini-2.5-flash"}, {"openai", "gpt-4.1-mini"}};
+
+    /** A realistic mix: 90 % API calls over six models (with caching), 5 % self-hosted calls, 5 % GPU samples. */
+    private void produce(Map<String, Object> config, Topics topics) {
+        Map<String, Object> producerConfig = new HashMap<>();
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get("bootstrap.servers"));
+        producerConfig.put("schema.registry.url", config.get("schema.registry.url"));
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
+        values.configure(producerConfig, false);
+        Random random = new Random(seed);
+        Instant start = Instant.now().minus(Duration.ofHours(6));
+        long spanMillis = Duration.ofHours(5).toMillis();
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values)) {
+            Instant from = Instant.parse("2024-01-01T00:00:00Z");
+            for (String[] m : MODELS) {
+                PriceEntry e = new PriceEntry(ApiModelPrice.newBuilder().setProvider(m[0]).setModel(m[1])
+                        .setInputUsdPerMtok(usd("0.40")).setCachedInputUsdPerMtok(usd("0.10")).setOutputUsdPerMtok(usd("1.60"))
+                        .setEffectiveFrom(from).build());
+                producer.send(new ProducerRecord<>(topics.priceCatalog().name(), PriceKeys.key(e), e));
+            }
+            PriceEntry gpu = new PriceEntry(GpuPrice.newBuilder().setGpuModel("H100-80GB").setUsdPerHour(usd("2.99")).setEffectiveFrom(from).build());
+            producer.send(new ProducerRecord<>(topics.priceCatalog().name(), PriceKeys.key(gpu), gpu));
+            PriceEntry profile = new PriceEntry(SelfHostProfile.newBuilder().setModel("llama-3.1-8b").setGpuModel("H100-80GB")
+                    .setGpusPerReplica(1).setTokensPerSecondPerReplica(2500).setTargetUtilization(0.6).setMinReplicas(1)
+                    .setOverheadUsdPerHour(usd("0.50")).setApiEquivalent("openai/gpt-4o-mini").setEffectiveFrom(from).build());
+            producer.send(new ProducerRecord<>(topics.priceCatalog().name(), PriceKeys.key(profile), profile));
+            long reportEvery = Math.max(1, events / 10);
+            for (long i = 0; i < events; i++) {
+                String team = "team-" + random.nextInt(teams);
+                // event time advances with the index: 5 hours of traffic, a little jitter
+                Instant at = start.plusMillis(i * spanMillis / events + random.nextInt(500));
+                int kind = random.nextInt(100);
+                if (kind < 5) {
+                    producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), team, GpuUtilization.newBuilder()
+                            .setTimestamp(at).setNode("node-" + (random.nextInt(50))).setGpuId(String.valueOf(random.nextInt(8)))
+                            .setGpuModel("H100-80GB").setTeam(team).setDeployment(team + "-llama").setModel("llama-3.1-8b")
+                            .setUtilization(random.nextDouble()).setIntervalSeconds(15).build()));
+                } else {
+                    boolean selfHosted = kind < 10;
+                    String[] m = MODELS[random.nextInt(MODELS.length)];
+                    long input = 100 + random.nextInt(4000);
+                    producer.send(new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
+                            .setEventId("bench-" + i).setTimestamp(at).setTeam(team).setApplication("app-" + random.nextInt(5))
+                            .setProvider(selfHosted ? "self-hosted" : m[0]).setModel(selfHosted ? "llama-3.1-8b" : m[1])
+                            .setDeployment(selfHosted ? team + "-llama" : null)
+                            .setInputTokens(input).setCachedInputTokens(random.nextInt((int) input / 2))
+                            .setOutputTokens(10 + random.nextInt(800)).build()));
+                }
+                if ((i + 1) % reportEvery == 0) {
+                    System.err.printf("  produced %,d / %,d%n", i + 1, events);
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private static BigDecimal usd(String s) {
+        return new BigDecimal(s).setScale(9);
+    }
+
+    private double rawConsume(Map<String, Object> config, Topics topics) {
+        Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get("bootstrap.servers"),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitionsToRead = new ArrayList<>();
+            for (String topic : List.of(topics.tokenUsage().name(), topics.gpuUtilization().name())) {
+                for (int p = 0; p < partitions; p++) {
+                    partitionsToRead.add(new TopicPartition(topic, p));
+                }
+            }
+            consumer.assign(partitionsToRead);
+            consumer.seekToBeginning(partitionsToRead);
+            long count = 0;
+            long first = 0;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (count < events) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                if (!records.isEmpty() && first == 0) {
+                    first = System.nanoTime();
+                }
+                count += records.count();
+                if (System.nanoTime() > deadline) {
+                    throw new CliException("raw consume read only " + count + " of " + events + " events in " + timeout);
+                }
+            }
+            return count / seconds(System.nanoTime() - first);
+        }
+    }
+
+    private Map<String, Object> streamsConfig(Map<String, Object> config, String appId) {
+        Map<String, Object> props = new HashMap<>(config);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        try {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("spend-bench").toString());
+        } catch (java.io.IOException e) {
+            throw new CliException("cannot create a state directory: " + e.getMessage());
+        }
+        return props;
+    }
+
+    /** A windowed count per key over the raw bytes: what any Streams app does at the least. */
+    private double trivialCount(Map<String, Object> config, Topics topics, String prefix) {
+        LongAdder processed = new LongAdder();
+        AtomicLong first = new AtomicLong();
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(List.of(topics.tokenUsage().name(), topics.gpuUtilization().name()),
+                        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("bench-source"))
+                .peek((k, v) -> {
+                    if (first.get() == 0) {
+                        first.compareAndSet(0, System.nanoTime());
+                    }
+                    processed.increment();
+                }, Named.as("bench-count-records"))
+                .groupByKey(Grouped.as("bench-group"))
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), Duration.ofMinutes(5)))
+                .count(Named.as("bench-count"), Materialized.as("bench-counts"));
+        Map<String, Object> props = streamsConfig(config, prefix + "trivial");
+        try (KafkaStreams streams = new KafkaStreams(builder.build(), toProperties(props))) {
+            return runUntil(streams, processed, first);
+        }
+    }
+
+    private double fullTopology(Map<String, Object> config, String prefix) {
+        LongAdder processed = new LongAdder();
+        AtomicLong first = new AtomicLong();
+        SpendListener counting = new SpendListener() {
+            @Override
+            public void processed() {
+                if (first.get() == 0) {
+                    first.compareAndSet(0, System.nanoTime());
+                }
+                processed.increment();
+            }
+        };
+        Map<String, Object> props = streamsConfig(config, prefix + "spend-monitor");
+        props.put(SpendApplication.CREATE_TOPICS, "false");
+        try (SpendApplication app = new SpendApplication(SpendConfig.of(props), counting)) {
+            return runUntil(app.streams(), processed, first, app::start);
+        }
+    }
+
+    private double runUntil(KafkaStreams streams, LongAdder processed, AtomicLong first) {
+        return runUntil(streams, processed, first, streams::start);
+    }
+
+    private double runUntil(KafkaStreams streams, LongAdder processed, AtomicLong first, Runnable start) {
+        start.run();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long lastReport = System.nanoTime();
+        while (processed.sum() < events) {
+            if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING) {
+                throw new CliException("the streams application stopped: " + streams.state());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new CliException("processed only " + processed.sum() + " of " + events + " events in " + timeout);
+            }
+            if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
+                System.err.printf("  processed %,d / %,d%n", processed.sum(), events);
+                lastReport = System.nanoTime();
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+        }
+        return processed.sum() / seconds(System.nanoTime() - first.get());
+    }
+
+    private static java.util.Properties toProperties(Map<String, Object> map) {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(map);
+        return p;
+    }
+
+    private static double seconds(long nanos) {
+        return Math.max(1, nanos) / 1e9;
+    }
+}

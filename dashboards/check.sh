@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Checks everything in dashboards/ (and the compose file): run from anywhere.
+#
+#   dashboards/check.sh              # all checks; the live one when `prometheus` is installed
+#   dashboards/check.sh --no-live    # skip the live Prometheus self-test (~10 s)
+#
+# Needs python3 (with PyYAML), promtool; uses amtool, docker-compose and prometheus when present
+# (Debian: apt-get install -y prometheus prometheus-alertmanager docker-compose).
+# Every step runs; the exit status is 1 when any step failed (a missing optional tool is a SKIP).
+set -uo pipefail
+cd "$(dirname "$0")"
+live=1
+[[ "${1:-}" == "--no-live" ]] && live=0
+
+failed=()
+passed=0
+skipped=()
+step() { # step NAME COMMAND...
+  local name="$1"; shift
+  echo "== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    echo "!! FAILED: $name"
+    failed+=("$name")
+  fi
+}
+skip() { echo "== $1"; echo "-- SKIP: $2"; skipped+=("$1"); }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# python3 with PyYAML (pyenv shims may lack it; Debian's python3-yaml comes with docker-compose)
+PY=python3
+if ! python3 -c 'import yaml' 2>/dev/null && /usr/bin/python3 -c 'import yaml' 2>/dev/null; then PY=/usr/bin/python3; fi
+
+work="$(mktemp -d -t spend-check.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+# ---------------------------------------------------------------- Grafana dashboards
+step "dashboards are generated from grafana/build-dashboards.py (no stale JSON)" \
+  python3 grafana/build-dashboards.py --check
+step "dashboard JSON sanity (uid, \${datasource}, units, grid, team variable)" \
+  python3 test/check-dashboards.py grafana/dashboards/*.json
+step "queries.txt is in sync with the dashboards (extract-queries.sh)" ./extract-queries.sh --check
+
+parse_queries() {
+  # every panel query parses: promtool checks each as the expression of a recording rule
+  { echo "groups:"; echo "  - name: dashboard-queries"; echo "    rules:"
+    n=0
+    while IFS= read -r q; do
+      [[ -z "$q" ]] && continue
+      n=$((n + 1))
+      printf '      - record: dashboard:query:%d\n        expr: %s\n' "$n" "$("$PY" -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$q")"
+    done < queries.txt
+  } > "$work/queries.rules.yml"
+  promtool check rules "$work/queries.rules.yml"
+}
+
+# ---------------------------------------------------------------- Prometheus
+if have promtool; then
+  # rule_files in prometheus.yml are relative to the file itself, so it resolves in place
+  # (here and in the container, where this folder is /etc/prometheus)
+  step "promtool check config prometheus/prometheus.yml" promtool check config prometheus/prometheus.yml
+  step "promtool check rules" promtool check rules prometheus/rules/*.rules.yml
+  step "promtool test rules" promtool test rules prometheus/tests/*.test.yml
+  step "every dashboard query parses (promtool)" parse_queries
+else
+  skip "promtool checks" "promtool not installed (apt-get install -y prometheus)"
+  failed+=("promtool missing")
+fi
+step "alert conventions: severity, summary, description, runbook anchor, fire + quiet tests" \
+  "$PY" test/check-rules.py prometheus/rules/spend-monitor.rules.yml prometheus/tests/*.test.yml ../docs/RUNBOOK.md
+
+# ---------------------------------------------------------------- Alertmanager
+am_routes() {
+  local ok=0 line want got
+  while IFS='|' read -r labels want; do
+    [[ -z "$labels" ]] && continue
+    # shellcheck disable=SC2086
+    got="$(amtool config routes test --config.file=alertmanager/alertmanager.yml $labels 2>/dev/null)"
+    if [[ "$got" == "$want" ]]; then echo "ok   $labels -> $got"; else echo "FAIL $labels -> $got (want $want)"; ok=1; fi
+  done <<'ROUTES'
+alertname=SpendBudgetExceeded team=search severity=critical period=day|webhook,slack-oncall,slack-team-search
+alertname=SpendSelfHostingCheaper team=research severity=warning|webhook,slack-team-research
+alertname=SpendIdleCapacity team=ml severity=warning|webhook,slack-finops
+alertname=SpendMonitorDown severity=critical instance=app:8080|webhook,slack-oncall,slack-platform
+alertname=SpendEventsRejected severity=warning reason=unpriced|webhook,slack-platform
+ROUTES
+  return $ok
+}
+if have amtool; then
+  step "amtool check-config alertmanager/alertmanager.yml" amtool check-config alertmanager/alertmanager.yml
+  step "alertmanager routes (amtool config routes test)" am_routes
+else
+  skip "amtool checks" "amtool not installed (apt-get install -y prometheus-alertmanager)"
+fi
+
+# ---------------------------------------------------------------- docker-compose
+if have docker-compose; then
+  step "docker-compose -f ../docker-compose.yml config -q" docker-compose -f ../docker-compose.yml config -q
+elif have docker && docker compose version >/dev/null 2>&1; then
+  step "docker compose -f ../docker-compose.yml config -q" docker compose -f ../docker-compose.yml config -q
+else
+  skip "compose file" "neither docker-compose nor docker compose installed"
+fi
+
+# ---------------------------------------------------------------- live
+if [[ $live == 1 ]] && have prometheus; then
+  step "live: a real Prometheus scrapes test/fake-exporter.py; every query returns data" test/live-selftest.sh
+else
+  skip "live Prometheus self-test" "$([[ $live == 0 ]] && echo "--no-live" || echo "prometheus not installed")"
+fi
+
+echo
+echo "check.sh: ${passed} passed, ${#failed[@]} failed, ${#skipped[@]} skipped"
+for f in "${failed[@]}"; do echo "  failed: $f"; done
+for s in "${skipped[@]}"; do echo "  skipped: $s"; done
+[[ ${#failed[@]} -eq 0 ]]
