@@ -262,7 +262,8 @@ public final class BenchCommand implements Runnable {
                 }, Named.as("bench-count-records"))
                 .groupByKey(Grouped.as("bench-group"))
                 .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), Duration.ofMinutes(5)))
-                .count(Named.as("bench-count"), Materialized.as("bench-counts"));
+                .count(Named.as("bench-count"), Materialized.<String, Long, org.apache.kafka.streams.state.WindowStore<org.apache.kafka.common.utils.Bytes, byte[]>>as("bench-counts")
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
         Map<String, Object> props = streamsConfig(config, prefix + "trivial");
         try (KafkaStreams streams = new KafkaStreams(builder.build(), toProperties(props))) {
             return runUntil(streams, processed, first);

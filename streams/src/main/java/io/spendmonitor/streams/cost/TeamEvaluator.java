@@ -39,6 +39,15 @@ public final class TeamEvaluator {
      */
     public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
                                           PriceCatalog catalog, Budget budget) {
+        return evaluate(team, state, window, windowEndMs, catalog, budget, window == null ? List.of() : List.of(window));
+    }
+
+    /**
+     * @param horizonWindows the team's finalized windows inside the horizon (ending at or before
+     *                       {@code windowEndMs}, within {@code horizonMinutes}); empty minutes are implied
+     */
+    public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
+                                          PriceCatalog catalog, Budget budget, List<TeamWindow> horizonWindows) {
         long windowMs = settings.windowSizeMs();
         if (window != null) {
             if (state.firstWindowStartMs < 0) {
@@ -53,16 +62,28 @@ public final class TeamEvaluator {
         List<AlertTransition> transitions = new ArrayList<>();
         if (window != null) {
             accumulate(state, window);
-            MinuteSummary summary = summarize(state, window, windowEndMs);
-            if (!summary.isEmpty()) {
-                state.horizon.add(summary);
-            }
+            learnDeploymentModels(state, window);
         }
         long horizonStart = windowEndMs - settings.horizonMinutes() * windowMs;
-        state.horizon.removeIf(m -> m.windowEndMs() <= horizonStart);
+        List<MinuteSummary> horizon = new ArrayList<>();
+        long apiFemto = 0;
+        long gpuFemto = 0;
+        for (TeamWindow w : horizonWindows) {
+            if (w.windowStartMs() >= horizonStart && w.windowStartMs() + windowMs <= windowEndMs) {
+                MinuteSummary summary = summarize(state, w, w.windowStartMs() + windowMs);
+                if (!summary.isEmpty()) {
+                    horizon.add(summary);
+                }
+                apiFemto += w.apiCostFemto();
+                gpuFemto += w.gpuCostFemto();
+            }
+        }
         int minutes = (int) Math.min(settings.horizonMinutes(), (windowEndMs - state.firstWindowStartMs) / windowMs);
+        state.horizonMinutes = minutes;
+        state.horizonApiCostFemto = apiFemto;
+        state.horizonGpuCostFemto = gpuFemto;
 
-        breakEven(team, state, windowEndMs, minutes, catalog, transitions);
+        breakEven(team, state, horizon, windowEndMs, minutes, catalog, transitions);
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
             budget(team, state, window, windowEndMs, budget, transitions);
@@ -110,15 +131,18 @@ public final class TeamEvaluator {
     }
 
     /** The window as the horizon keeps it; self-hosted tokens and GPU cost are grouped by open model. */
-    MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
-        Map<String, MinuteSummary.ApiMinute> api = new TreeMap<>();
-        window.apiModels().forEach((key, m) -> api.put(key,
-                new MinuteSummary.ApiMinute(m.input, m.cached, m.cacheWrite, m.output, m.costFemto)));
+    private static void learnDeploymentModels(TeamState state, TeamWindow window) {
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
             if (d.model != null && !TeamWindow.UNASSIGNED.equals(d.deployment)) {
                 state.deploymentModels.put(d.deployment, d.model);
             }
         }
+    }
+
+    MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
+        Map<String, MinuteSummary.ApiMinute> api = new TreeMap<>();
+        window.apiModels().forEach((key, m) -> api.put(key,
+                new MinuteSummary.ApiMinute(m.input, m.cached, m.cacheWrite, m.output, m.costFemto)));
         Map<String, long[]> byModel = new TreeMap<>(); // input, cached, cacheWrite, output, gpuCostFemto
         Map<String, java.util.TreeSet<String>> gpuModels = new TreeMap<>();
         window.selfhostModels().forEach((model, m) -> {
@@ -143,14 +167,14 @@ public final class TeamEvaluator {
         return new MinuteSummary(windowEndMs, api, selfHosted);
     }
 
-    private void breakEven(String team, TeamState state, long windowEndMs, int minutes, PriceCatalog catalog,
-                           List<AlertTransition> transitions) {
+    private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, int minutes,
+                           PriceCatalog catalog, List<AlertTransition> transitions) {
         long at = windowEndMs - 1; // prices in force during the evaluated window
         List<BreakEven> results = new ArrayList<>();
         Set<String> evaluated = new HashSet<>();
         for (SelfHostProfileSpec profile : catalog.profiles(at)) {
             Optional<ApiPrice> apiPrice = catalog.apiPrice(profile.apiProvider(), profile.apiModel(), null, at);
-            for (BreakEven result : BreakEvenEvaluator.evaluate(state.horizon, minutes, profile,
+            for (BreakEven result : BreakEvenEvaluator.evaluate(horizon, minutes, profile,
                     catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice)) {
                 results.add(result);
                 String key = result.mode() + "|" + profile.model() + "|" + profile.gpuModel();

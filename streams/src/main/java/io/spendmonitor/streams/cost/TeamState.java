@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the topology remembers of a team between windows: the trailing horizon, the alert state
- * machines, the budget periods and the latest break-even results (for the query API).
- * Bounded: the horizon keeps at most {@code horizonMinutes} minutes, alert states one per
- * profile/deployment, budget state one day and one month.
+ * What the topology remembers of a team between windows: the alert state machines, the budget
+ * periods, lifetime totals and the latest break-even results (for the query API). The horizon's
+ * minutes are not kept here: they are the team's windows in the window store, read at each
+ * evaluation. Bounded: alert states one per profile/deployment, budget state one day and one month.
  */
 public final class TeamState {
     /** Start (ms) of the team's first window; -1 until it has one. */
@@ -19,8 +19,10 @@ public final class TeamState {
     public long lastActivityMs;
     /** End (ms) of the last evaluated window. */
     public long lastEvaluatedMs;
-    /** Finalized minutes with data inside the horizon, oldest first. */
-    public List<MinuteSummary> horizon = new ArrayList<>();
+    /** Length in minutes of the horizon at the last evaluation, and its API and GPU cost (femto-USD). */
+    public int horizonMinutes;
+    public long horizonApiCostFemto;
+    public long horizonGpuCostFemto;
     /** Open model each deployment serves, learnt from samples and token events. */
     public Map<String, String> deploymentModels = new TreeMap<>();
     /** Break-even state machines by "MODE|model|gpu_model". */

@@ -54,10 +54,19 @@ final class AlertDispatcher {
         return metrics;
     }
 
+    /** The channels {@code alert} goes to. */
+    List<String> route(SpendAlert alert) {
+        return routes.channelsFor(alert.getTeam(), alert.getType(), channelNames);
+    }
+
     /** Routes {@code alert} and queues it on its channels; the result is already done when no channel takes it. */
     PendingTransition submit(SpendAlert alert) {
-        List<String> targets = routes.channelsFor(alert.getTeam(), alert.getType(), channelNames);
-        PendingTransition transition = new PendingTransition(alert, targets.size(), System.nanoTime(), this::settled);
+        return submit(alert, route(alert));
+    }
+
+    /** Queues {@code alert} on {@code targets}; the result is already done when there are none. */
+    PendingTransition submit(SpendAlert alert, List<String> targets) {
+        PendingTransition transition = new PendingTransition(alert, targets, System.nanoTime(), this::settled);
         if (!targets.isEmpty()) {
             pending.incrementAndGet();
             for (String target : targets) {

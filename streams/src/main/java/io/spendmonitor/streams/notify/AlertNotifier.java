@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,23 +53,28 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * notifier.close();   // waits up to spend.notify.close-timeout for deliveries in flight
  * }</pre>
  *
- * <h2>Delivery guarantee: at least once, duplicates only in a narrow window</h2>
+ * <h2>Delivery guarantee: at least once; a repeat only after a crash, and then de-duplicated where the channel can</h2>
  * The notifier reads with its own consumer group ({@code <application.id>-notifier} by default),
- * committed records only ({@code read_committed}), without auto-commit. A transition's offset is
- * committed, synchronously, only once every channel its route selects has finished with it: sent
- * (2xx), refused for good (another 4xx: logged and counted as failed, not retried), or given up
- * after its retries (counted as failed). So a transition is never lost to a crash or a restart: if
- * the process dies before the commit, the next notifier in the group delivers it again. The
- * converse, a transition notified twice, can happen only when the process dies (or a partition
- * moves) after a channel accepted the transition and before its offset was committed, i.e. within
- * one commit (the loop commits every 100 ms, and close() commits what was delivered). For that
- * window every HTTP channel sends a key the receiving side de-duplicates on: the webhook's
+ * committed records only ({@code read_committed}), without auto-commit. A partition's offset is
+ * committed, synchronously, only up to the first transition that some channel of its route has
+ * not finished with; finished means sent (2xx), refused for good (another 4xx: logged, counted as
+ * failed, not retried) or given up after its retries (counted as failed). So no transition is lost
+ * to a crash, a restart or a rebalance: the next notifier of the group reads it again. With the
+ * offset, the commit records per channel how far that channel has finished beyond it (offset
+ * metadata such as {@code delivered:slack=41}): when one channel is still retrying a transition
+ * that the others already delivered, a restarted notifier, here or on another host, sends it only
+ * to the channels that still lack it. That record is the "small record of delivered alert_ids per
+ * channel" that survives restarts; it lives in Kafka with the offsets. A clean {@link #close()}
+ * therefore notifies nothing twice: it waits (bounded) for deliveries in flight, then commits.
+ * A transition can be notified twice only when the process dies (kill -9, power loss) after a
+ * channel accepted it and before the next commit recorded that (the loop commits every 100 ms).
+ * For that window each HTTP channel sends a key the receiver de-duplicates on: the webhook's
  * {@code Idempotency-Key} header is the alert_id; PagerDuty's {@code dedup_key} folds a repeated
- * trigger into the open incident, and a repeated resolve is a no-op. Slack incoming webhooks have no
- * such key: a Slack message can appear twice after such a crash. Within one process, each channel
- * also remembers the alert_ids it delivered ({@code spend.notify.dedupe.size}, LRU) and drops
- * repeats (a re-read after a rebalance, a replayed transition), counted as {@code duplicate}. A
- * clean close() leaves nothing to repeat: it waits for deliveries in flight, then commits.
+ * trigger into the open incident and makes a repeated resolve a no-op. Slack incoming webhooks
+ * take no such key: after such a crash a Slack message can appear twice. Within one process each
+ * channel also remembers the alert_ids it delivered ({@code spend.notify.dedupe.size}, LRU) and
+ * drops a transition it sees again (a replay), counted as {@code duplicate}, as are the sends a
+ * restart skips.
  *
  * <h2>Retries and isolation</h2>
  * Each channel has its own worker thread, queue and retry state: a dead endpoint delays only its own
@@ -90,6 +96,8 @@ public final class AlertNotifier implements AutoCloseable {
     private static final Duration DECODE_RETRY = Duration.ofSeconds(2);
     private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
     private static final Duration WORKER_STOP = Duration.ofSeconds(2);
+    /** Offset metadata: how far each channel has finished beyond the committed offset. */
+    static final String PROGRESS_PREFIX = "delivered:";
 
     /** A transition read from {@code offset} of its partition. */
     private record Consumed(long offset, PendingTransition transition) {
@@ -110,6 +118,9 @@ public final class AlertNotifier implements AutoCloseable {
     // the notifier thread's own (rebalance callbacks run on it, inside poll)
     private final Map<TopicPartition, Deque<Consumed>> inFlight = new HashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private final Map<TopicPartition, String> committedProgress = new HashMap<>();
+    /** Per partition, per channel: the offset up to which a previous notifier finished (from the commit metadata). */
+    private final Map<TopicPartition, Map<String, Long>> resumed = new HashMap<>();
     private final Map<TopicPartition, Long> decodeRetryAtNanos = new HashMap<>();
     private boolean backpressure;
 
@@ -300,7 +311,20 @@ public final class AlertNotifier implements AutoCloseable {
                 log.error("alert notifier: skipping record without a value at {} offset {}", partition, record.offset());
                 continue;
             }
-            PendingTransition transition = dispatcher.submit(alert);
+            List<String> targets = new ArrayList<>(dispatcher.route(alert));
+            Map<String, Long> finishedBefore = resumed.get(partition);
+            if (finishedBefore != null) {
+                targets.removeIf(channel -> {
+                    Long mark = finishedBefore.get(channel);
+                    if (mark != null && mark >= record.offset()) {
+                        dispatcher.metrics().count(channel, NotifierMetrics.Result.DUPLICATE);
+                        log.info("{}: {} was delivered before the restart, not sending it again", channel, alert.getAlertId());
+                        return true;
+                    }
+                    return false;
+                });
+            }
+            PendingTransition transition = dispatcher.submit(alert, targets);
             if (!transition.isDone()) {
                 inFlight.computeIfAbsent(partition, p -> new ArrayDeque<>()).add(new Consumed(record.offset(), transition));
             }
@@ -309,7 +333,8 @@ public final class AlertNotifier implements AutoCloseable {
 
     /**
      * Commits, synchronously, each partition up to its first transition not yet done (or its
-     * position when nothing is in flight). Failures are logged and retried on the next loop.
+     * position when nothing is in flight), with how far each channel got beyond that. Failures are
+     * logged and retried on the next loop.
      */
     private void commitDelivered(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -329,9 +354,10 @@ public final class AlertNotifier implements AutoCloseable {
             } else {
                 next = queue.peekFirst().offset();
             }
+            String progress = progress(partition, queue, next);
             Long last = committed.get(partition);
-            if (last == null || next > last) {
-                offsets.put(partition, new OffsetAndMetadata(next));
+            if (last == null || next > last || (next == last && !progress.equals(committedProgress.getOrDefault(partition, "")))) {
+                offsets.put(partition, new OffsetAndMetadata(next, progress));
             }
         }
         if (offsets.isEmpty()) {
@@ -339,7 +365,10 @@ public final class AlertNotifier implements AutoCloseable {
         }
         try {
             consumer.commitSync(offsets, KAFKA_TIMEOUT);
-            offsets.forEach((partition, offset) -> committed.put(partition, offset.offset()));
+            offsets.forEach((partition, offset) -> {
+                committed.put(partition, offset.offset());
+                committedProgress.put(partition, offset.metadata());
+            });
         } catch (RebalanceInProgressException | CommitFailedException e) {
             log.info("alert notifier: commit deferred by a rebalance: {}", e.getMessage());
         } catch (InterruptException e) {
@@ -347,6 +376,64 @@ public final class AlertNotifier implements AutoCloseable {
         } catch (KafkaException e) {
             log.warn("alert notifier: commit failed, retrying: {}", e.toString());
         }
+    }
+
+    /**
+     * {@code delivered:slack=41,webhook=39}: per channel, the last offset at or after {@code next} up
+     * to which the channel has finished every transition of this partition routed to it. Channels
+     * finish in order, so that is a prefix of the queue; "" when no channel is ahead.
+     */
+    private String progress(TopicPartition partition, Deque<Consumed> queue, long next) {
+        Map<String, Long> marks = new TreeMap<>();
+        Map<String, Long> before = resumed.get(partition);
+        if (before != null) {
+            before.forEach((channel, mark) -> {
+                if (mark >= next) {
+                    marks.put(channel, mark);
+                }
+            });
+        }
+        if (queue != null) {
+            Set<String> blocked = new HashSet<>();
+            for (Consumed consumed : queue) {
+                for (String channel : consumed.transition().targets()) {
+                    if (blocked.contains(channel)) {
+                        continue;
+                    }
+                    if (consumed.transition().finishedOn(channel)) {
+                        marks.merge(channel, consumed.offset(), Math::max);
+                    } else {
+                        blocked.add(channel);
+                    }
+                }
+            }
+        }
+        if (marks.isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder(PROGRESS_PREFIX);
+        marks.forEach((channel, mark) -> text.append(text.length() > PROGRESS_PREFIX.length() ? "," : "")
+                .append(channel).append('=').append(mark));
+        return text.toString();
+    }
+
+    /** The marks in offset metadata written by {@link #progress}; empty for anything else. */
+    static Map<String, Long> parseProgress(String metadata) {
+        Map<String, Long> marks = new TreeMap<>();
+        if (metadata == null || !metadata.startsWith(PROGRESS_PREFIX)) {
+            return marks;
+        }
+        for (String part : metadata.substring(PROGRESS_PREFIX.length()).split(",")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                try {
+                    marks.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
+                } catch (NumberFormatException e) {
+                    // not ours: ignore
+                }
+            }
+        }
+        return marks;
     }
 
     /** Pauses every partition while too many transitions are in flight, and those waiting for the registry. */
@@ -401,6 +488,8 @@ public final class AlertNotifier implements AutoCloseable {
         partitions.forEach(p -> {
             inFlight.remove(p);
             committed.remove(p);
+            committedProgress.remove(p);
+            resumed.remove(p);
             decodeRetryAtNanos.remove(p);
         });
     }
@@ -450,11 +539,33 @@ public final class AlertNotifier implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            // nothing known about these: the first commit pins where reading starts (even for a new group)
-            partitions.forEach(committed::remove);
-            if (!partitions.isEmpty()) {
-                log.info("alert notifier: reading {}", partitions);
+            if (partitions.isEmpty()) {
+                return;
             }
+            forget(partitions);
+            Map<TopicPartition, OffsetAndMetadata> existing;
+            try {
+                existing = consumer.committed(new HashSet<>(partitions), KAFKA_TIMEOUT);
+            } catch (KafkaException e) {
+                // unknown: the first commit pins the position; sends finished beyond it may repeat
+                log.warn("alert notifier: cannot read the committed offsets of {}: {}", partitions, e.toString());
+                existing = Map.of();
+            }
+            for (TopicPartition partition : partitions) {
+                OffsetAndMetadata offset = existing.get(partition);
+                if (offset == null) {
+                    continue; // a new group: the first commit pins where reading starts
+                }
+                committed.put(partition, offset.offset());
+                committedProgress.put(partition, offset.metadata() == null ? "" : offset.metadata());
+                Map<String, Long> marks = parseProgress(offset.metadata());
+                if (!marks.isEmpty()) {
+                    resumed.put(partition, marks);
+                    log.info("alert notifier: {} resumes at offset {}; channels already delivered up to {}", partition,
+                            offset.offset(), marks);
+                }
+            }
+            log.info("alert notifier: reading {}", partitions);
         }
 
         @Override

@@ -89,7 +89,7 @@ final class ChannelWorker {
         if (delivered.containsKey(alertId)) {
             metrics.count(channel.name(), NotifierMetrics.Result.DUPLICATE);
             log.info("{}: {} was already delivered by this process, not sending it again", channel.name(), alertId);
-            transition.channelFinished();
+            transition.channelFinished(channel.name());
             return;
         }
         int attempts = 0;
@@ -108,13 +108,13 @@ final class ChannelWorker {
                     metrics.count(channel.name(), NotifierMetrics.Result.SENT);
                     delivered.put(alertId, Boolean.TRUE);
                     log.debug("{}: delivered {} (attempt {})", channel.name(), alertId, attempts);
-                    transition.channelFinished();
+                    transition.channelFinished(channel.name());
                     return;
                 }
                 case PERMANENT -> {
                     metrics.count(channel.name(), NotifierMetrics.Result.FAILED);
                     log.warn("{}: could not deliver {}, not retrying: {}", channel.name(), alertId, outcome.detail());
-                    transition.channelFinished();
+                    transition.channelFinished(channel.name());
                     return;
                 }
                 case RETRYABLE -> {
@@ -123,7 +123,7 @@ final class ChannelWorker {
                     if (retry.givesUp(attempts, ageAtNext)) {
                         metrics.count(channel.name(), NotifierMetrics.Result.FAILED);
                         log.warn("{}: gave up on {} after {} attempt(s): {}", channel.name(), alertId, attempts, outcome.detail());
-                        transition.channelFinished();
+                        transition.channelFinished(channel.name());
                         return;
                     }
                     metrics.count(channel.name(), NotifierMetrics.Result.RETRIED);

@@ -5,7 +5,6 @@ import io.spendmonitor.streams.cost.AlertType;
 import io.spendmonitor.streams.cost.AlertTransition;
 import io.spendmonitor.streams.cost.BreakEven;
 import io.spendmonitor.streams.cost.Money;
-import io.spendmonitor.streams.cost.MinuteSummary;
 import io.spendmonitor.streams.cost.TeamState;
 import io.spendmonitor.streams.cost.TeamWindow;
 import io.spendmonitor.streams.topology.SpendTopology;
@@ -185,25 +184,15 @@ public final class TeamQueries {
     }
 
     private Map<String, Object> horizon(TeamState s) {
-        long api = 0;
-        long gpu = 0;
-        for (MinuteSummary minute : s.horizon) {
-            for (MinuteSummary.ApiMinute a : minute.apiModels().values()) {
-                api += a.costFemto();
-            }
-            for (MinuteSummary.SelfHostMinute h : minute.selfHosted().values()) {
-                gpu += h.gpuCostFemto();
-            }
-        }
-        int minutes = s.lastBreakEven.isEmpty() ? Math.max(1, s.horizon.size()) : s.lastBreakEven.get(0).minutes();
+        int minutes = Math.max(1, s.horizonMinutes);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("minutes", minutes);
-        m.put("api_cost_usd", usd(Money.usdNanos(api)));
-        m.put("gpu_cost_usd", usd(Money.usdNanos(gpu)));
+        m.put("minutes", s.horizonMinutes);
+        m.put("api_cost_usd", usd(Money.usdNanos(s.horizonApiCostFemto)));
+        m.put("gpu_cost_usd", usd(Money.usdNanos(s.horizonGpuCostFemto)));
         // spend rate over the horizon: cost * 60 / minutes
-        m.put("api_usd_per_hour", usd(Money.usdNanos(Money.usd(api).multiply(BigDecimal.valueOf(60))
+        m.put("api_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonApiCostFemto).multiply(BigDecimal.valueOf(60))
                 .divide(BigDecimal.valueOf(minutes), 15, java.math.RoundingMode.HALF_EVEN))));
-        m.put("gpu_usd_per_hour", usd(Money.usdNanos(Money.usd(gpu).multiply(BigDecimal.valueOf(60))
+        m.put("gpu_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonGpuCostFemto).multiply(BigDecimal.valueOf(60))
                 .divide(BigDecimal.valueOf(minutes), 15, java.math.RoundingMode.HALF_EVEN))));
         return m;
     }

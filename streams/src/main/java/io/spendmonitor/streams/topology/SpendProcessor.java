@@ -65,6 +65,19 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     private KeyValueStore<String, TeamBudget> budgets;
     /** End (ms) of the last window emitted and evaluated on this partition; null before the first event. */
     private Long finalizedUpTo;
+    /**
+     * Finalized windows of the horizon by team, oldest first: derived data (the window store is the
+     * record), kept so an evaluation does not read its team's 60 windows back every minute. Bounded
+     * (least recently evaluated teams are dropped and read back from the store when needed).
+     */
+    private final java.util.LinkedHashMap<String, java.util.ArrayDeque<TeamWindow>> horizons =
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, java.util.ArrayDeque<TeamWindow>> eldest) {
+                    return size() > HORIZON_CACHE_TEAMS;
+                }
+            };
+    private static final int HORIZON_CACHE_TEAMS = 2_000;
 
     SpendProcessor(SpendSettings settings, EventValidator validator, PriceCatalog catalog, SpendListener listener,
                    Duration dedupeRetention, Duration eviction) {
@@ -254,14 +267,19 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             String team = e.getKey();
             TeamState state = e.getValue();
             TeamWindow window = closed.get(team);
-            if (window == null && state.horizon.isEmpty() && state.breakEven.isEmpty() && !state.anyAlertFiring()) {
+            long horizonStart = windowEnd - settings.horizonMinutes() * windowMs;
+            boolean dataInHorizon = state.lastActivityMs > horizonStart;
+            if (window == null && !dataInHorizon && state.breakEven.isEmpty() && !state.anyAlertFiring()) {
                 if (windowEnd - state.lastActivityMs > eviction.toMillis()) {
                     teams.delete(team);
+                    horizons.remove(team);
                     listener.evicted(team);
                 }
                 continue;
             }
-            List<AlertTransition> transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd));
+            List<TeamWindow> horizon = horizonOf(team, window, horizonStart, windowEnd, dataInHorizon);
+            List<AlertTransition> transitions = evaluator.evaluate(team, state, window, windowEnd, catalog,
+                    budget(team, windowEnd), horizon);
             teams.put(team, state);
             listener.evaluated(team, state, windowEnd);
             for (AlertTransition t : transitions) {
@@ -269,6 +287,30 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
                 listener.alert(t);
             }
         }
+    }
+
+    /** The team's finalized windows in [horizonStart, windowEnd), from the cache or the window store. */
+    private List<TeamWindow> horizonOf(String team, TeamWindow window, long horizonStart, long windowEnd, boolean dataInHorizon) {
+        long windowMs = settings.windowSizeMs();
+        java.util.ArrayDeque<TeamWindow> cached = horizons.get(team);
+        if (cached == null) {
+            cached = new java.util.ArrayDeque<>();
+            if (dataInHorizon || window != null) {
+                try (WindowStoreIterator<TeamWindow> it = windows.fetch(team, Instant.ofEpochMilli(horizonStart),
+                        Instant.ofEpochMilli(windowEnd - windowMs))) {
+                    while (it.hasNext()) {
+                        cached.addLast(it.next().value);
+                    }
+                }
+            }
+            horizons.put(team, cached);
+        } else if (window != null && (cached.isEmpty() || cached.peekLast().windowStartMs() < window.windowStartMs())) {
+            cached.addLast(window);
+        }
+        while (!cached.isEmpty() && cached.peekFirst().windowStartMs() < horizonStart) {
+            cached.removeFirst();
+        }
+        return new ArrayList<>(cached);
     }
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {

@@ -58,8 +58,11 @@ public final class SpendTopology {
         EventValidator validator = new EventValidator(config.timestampMin(), config.timestampMaxAhead());
         Duration dedupeRetention = config.dedupeRetention();
         Duration windowRetention = config.windowRetention();
-        if (windowRetention.toMillis() < settings.windowSizeMs() + settings.graceMs()) {
-            throw new IllegalArgumentException("'" + SpendConfig.WINDOW_RETENTION + "' must cover a window and its grace");
+        // the break-even horizon is read back from the window store: it must outlive horizon + grace
+        long needed = (settings.horizonMinutes() + 1) * settings.windowSizeMs() + settings.graceMs();
+        if (windowRetention.toMillis() < needed) {
+            throw new IllegalArgumentException("'" + SpendConfig.WINDOW_RETENTION + "' must cover the break-even horizon and the grace ("
+                    + java.time.Duration.ofMillis(needed) + ")");
         }
         PayloadTimestampExtractor timestamps = new PayloadTimestampExtractor(validator);
         Topology topology = new Topology();

@@ -20,8 +20,7 @@ class ConsoleChannelTest {
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
         assertThat(lines).hasSize(2);
         assertThat(lines[0]).isEqualTo("[alert] 🔥 FIRING: Idle GPU capacity · team ml · vllm-llama · ml's deployment"
-                + " vllm-llama is idle: 12% GPU utilization for 15 min, $2.11/h of idle GPUs"
-                + " (GPU utilization 12%, Idle GPU cost $2.11/h) · window ending 2026-03-02 10:15 UTC");
+                + " vllm-llama is idle: 12% GPU utilization for 15 min, $2.11/h of idle GPUs · window ending 2026-03-02 10:15 UTC");
         assertThat(lines[1]).startsWith("[alert] ✅ RESOLVED: Self-hosting would be cheaper than the API · team search");
     }
 }
