@@ -66,6 +66,11 @@ public final class LocalCommand implements Runnable {
     }
 
     private void createTopics(LocalCluster cluster) {
+        createTopics(cluster, topicPrefix, partitions);
+    }
+
+    /** Every spend-monitor topic with its contract settings (the catalog: one partition, compacted). */
+    static void createTopics(LocalCluster cluster, String topicPrefix, int partitions) {
         try (var registry = RestSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl())) {
             Topics topics = Topics.fromConfig(Map.of(Topics.PREFIX_CONFIG, topicPrefix), registry);
             List<NewTopic> newTopics = topics.all().stream()

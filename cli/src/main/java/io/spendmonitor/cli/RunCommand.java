@@ -1,6 +1,8 @@
 package io.spendmonitor.cli;
 
 import io.spendmonitor.streams.SpendService;
+import io.spendmonitor.streams.notify.AlertNotifier;
+import io.spendmonitor.streams.notify.NotifierConfig;
 import io.spendmonitor.streams.config.SpendConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
@@ -42,6 +44,27 @@ public final class RunCommand implements Runnable {
             description = "Largest request body accepted; larger ones get 413 (default ${DEFAULT-VALUE}).")
     long maxRequestBytes;
 
+    @Option(names = "--notify-slack", paramLabel = "URL", defaultValue = "${env:SPEND_NOTIFY_SLACK_URL}",
+            description = "Slack incoming webhook for alert transitions (env SPEND_NOTIFY_SLACK_URL).")
+    String notifySlack;
+
+    @Option(names = "--notify-webhook", paramLabel = "URL", description = "Generic JSON webhook for alert transitions (HMAC-signed).")
+    String notifyWebhook;
+
+    @Option(names = "--notify-webhook-secret", paramLabel = "SECRET", defaultValue = "${env:SPEND_NOTIFY_WEBHOOK_SECRET}",
+            description = "Secret the webhook body is signed with (env SPEND_NOTIFY_WEBHOOK_SECRET).")
+    String notifyWebhookSecret;
+
+    @Option(names = "--notify-pagerduty-key", paramLabel = "KEY", defaultValue = "${env:SPEND_NOTIFY_PAGERDUTY_KEY}",
+            description = "PagerDuty Events API v2 routing key (env SPEND_NOTIFY_PAGERDUTY_KEY).")
+    String notifyPagerDuty;
+
+    @Option(names = "--notify-console", description = "Print alert transitions on stdout.")
+    boolean notifyConsole;
+
+    @Option(names = "--notify-routes", paramLabel = "FILE", description = "Routing of alerts to channels by team and type (JSON).")
+    Path notifyRoutes;
+
     @Option(names = "--application-id", description = "Kafka Streams application.id (default spend-monitor); instances sharing it share the work.")
     String applicationId;
 
@@ -57,6 +80,14 @@ public final class RunCommand implements Runnable {
         if (applicationId != null) {
             overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         }
+        putIfSet(overrides, "spend.notify.slack.url", notifySlack);
+        putIfSet(overrides, "spend.notify.webhook.url", notifyWebhook);
+        putIfSet(overrides, "spend.notify.webhook.secret", notifyWebhookSecret);
+        putIfSet(overrides, "spend.notify.pagerduty.routing-key", notifyPagerDuty);
+        putIfSet(overrides, "spend.notify.routes", notifyRoutes == null ? null : notifyRoutes.toString());
+        if (notifyConsole) {
+            overrides.put("spend.notify.console", "true");
+        }
         SpendConfig config;
         try {
             config = SpendConfig.load(null, System.getenv(), overrides);
@@ -66,9 +97,13 @@ public final class RunCommand implements Runnable {
         var ingest = IngestRoutes.service(config.asMap(), ingestToken);
         SpendService service = start(config, new SpendService.Options(httpHost, httpPort, advertisedHost, maxRequestBytes,
                 app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE));
+        AlertNotifier notifier = startNotifier(config, service);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("stopping: closing Kafka Streams (state is flushed) and the HTTP port...");
+            if (notifier != null) {
+                notifier.close();
+            }
             service.close();
             ingest.close();
             System.err.println("stopped");
@@ -80,6 +115,27 @@ public final class RunCommand implements Runnable {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void putIfSet(Map<String, Object> overrides, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            overrides.put(key, value.trim());
+        }
+    }
+
+    /** The alert notifier when a channel is configured (options or spend.notify.* in the config file). */
+    static AlertNotifier startNotifier(SpendConfig config, SpendService service) {
+        try {
+            if (!NotifierConfig.fromConfig(config.asMap()).hasChannels()) {
+                return null;
+            }
+            AlertNotifier notifier = AlertNotifier.create(config.asMap(), service.meters());
+            notifier.start();
+            return notifier;
+        } catch (IllegalArgumentException e) {
+            service.close();
+            throw new CliException("alert notification is misconfigured: " + e.getMessage(), 2);
         }
     }
 
