@@ -143,7 +143,10 @@ public final class BenchCommand implements Runnable {
             {"openai", "gpt-4o-mini"}, {"openai", "gpt-4o"}, {"anthropic", "claude-sonnet-4-5"},
             {"anthropic", "claude-haiku-4-5"}, {"google", "gemini-2.5-flash"}, {"openai", "gpt-4.1-mini"}};
 
-    /** A realistic mix: 90 % API calls over six models (with caching), 5 % self-hosted calls, 5 % GPU samples. */
+    /**
+     * A realistic mix: 90 % API calls over six models (with caching), 5 % self-hosted calls, 5 % GPU
+     * samples, 20,000 events per minute of event time over the teams.
+     */
     private void produce(Map<String, Object> config, Topics topics) {
         Map<String, Object> producerConfig = new HashMap<>();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get("bootstrap.servers"));
@@ -155,8 +158,9 @@ public final class BenchCommand implements Runnable {
         AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
         values.configure(producerConfig, false);
         Random random = new Random(seed);
-        Instant start = Instant.now().minus(Duration.ofHours(6));
-        long spanMillis = Duration.ofHours(5).toMillis();
+        // a busy organisation: 20,000 calls a minute (at least 10 minutes of event time), ending an hour ago
+        long spanMillis = Math.max(Duration.ofMinutes(10).toMillis(), events * 60_000L / 20_000);
+        Instant start = Instant.now().minus(Duration.ofHours(1)).minusMillis(spanMillis);
         try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values)) {
             Instant from = Instant.parse("2024-01-01T00:00:00Z");
             for (String[] m : MODELS) {
@@ -174,7 +178,7 @@ public final class BenchCommand implements Runnable {
             long reportEvery = Math.max(1, events / 10);
             for (long i = 0; i < events; i++) {
                 String team = "team-" + random.nextInt(teams);
-                // event time advances with the index: 5 hours of traffic, a little jitter
+                // event time advances with the index, a little jitter
                 Instant at = start.plusMillis(i * spanMillis / events + random.nextInt(500));
                 int kind = random.nextInt(100);
                 if (kind < 5) {

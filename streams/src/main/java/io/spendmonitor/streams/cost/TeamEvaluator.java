@@ -39,15 +39,20 @@ public final class TeamEvaluator {
      */
     public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
                                           PriceCatalog catalog, Budget budget) {
-        return evaluate(team, state, window, windowEndMs, catalog, budget, window == null ? List.of() : List.of(window));
+        List<MinuteSummary> horizon = new ArrayList<>();
+        if (window != null) {
+            learnDeploymentModels(state, window);
+            horizon.add(summarize(state, window, windowEndMs));
+        }
+        return evaluate(team, state, window, windowEndMs, catalog, budget, horizon);
     }
 
     /**
-     * @param horizonWindows the team's finalized windows inside the horizon (ending at or before
-     *                       {@code windowEndMs}, within {@code horizonMinutes}); empty minutes are implied
+     * @param horizon summaries of the team's finalized windows inside the horizon, the evaluated
+     *                window's included (see {@link #summarize}); empty minutes are implied
      */
     public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
-                                          PriceCatalog catalog, Budget budget, List<TeamWindow> horizonWindows) {
+                                          PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon) {
         long windowMs = settings.windowSizeMs();
         if (window != null) {
             if (state.firstWindowStartMs < 0) {
@@ -65,17 +70,14 @@ public final class TeamEvaluator {
             learnDeploymentModels(state, window);
         }
         long horizonStart = windowEndMs - settings.horizonMinutes() * windowMs;
-        List<MinuteSummary> horizon = new ArrayList<>();
+        List<MinuteSummary> inHorizon = new ArrayList<>(horizon.size());
         long apiFemto = 0;
         long gpuFemto = 0;
-        for (TeamWindow w : horizonWindows) {
-            if (w.windowStartMs() >= horizonStart && w.windowStartMs() + windowMs <= windowEndMs) {
-                MinuteSummary summary = summarize(state, w, w.windowStartMs() + windowMs);
-                if (!summary.isEmpty()) {
-                    horizon.add(summary);
-                }
-                apiFemto += w.apiCostFemto();
-                gpuFemto += w.gpuCostFemto();
+        for (MinuteSummary m : horizon) {
+            if (m.windowEndMs() > horizonStart && m.windowEndMs() <= windowEndMs) {
+                inHorizon.add(m);
+                apiFemto += m.apiCostFemto();
+                gpuFemto += m.gpuCostFemto();
             }
         }
         int minutes = (int) Math.min(settings.horizonMinutes(), (windowEndMs - state.firstWindowStartMs) / windowMs);
@@ -83,7 +85,7 @@ public final class TeamEvaluator {
         state.horizonApiCostFemto = apiFemto;
         state.horizonGpuCostFemto = gpuFemto;
 
-        breakEven(team, state, horizon, windowEndMs, minutes, catalog, transitions);
+        breakEven(team, state, inHorizon, windowEndMs, minutes, catalog, transitions);
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
             budget(team, state, window, windowEndMs, budget, transitions);
@@ -131,7 +133,8 @@ public final class TeamEvaluator {
     }
 
     /** The window as the horizon keeps it; self-hosted tokens and GPU cost are grouped by open model. */
-    private static void learnDeploymentModels(TeamState state, TeamWindow window) {
+    /** Learns which open model each deployment of the window serves (before summarizing it). */
+    public static void learnDeploymentModels(TeamState state, TeamWindow window) {
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
             if (d.model != null && !TeamWindow.UNASSIGNED.equals(d.deployment)) {
                 state.deploymentModels.put(d.deployment, d.model);
@@ -139,7 +142,7 @@ public final class TeamEvaluator {
         }
     }
 
-    MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
+    public MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
         Map<String, MinuteSummary.ApiMinute> api = new TreeMap<>();
         window.apiModels().forEach((key, m) -> api.put(key,
                 new MinuteSummary.ApiMinute(m.input, m.cached, m.cacheWrite, m.output, m.costFemto)));
@@ -164,7 +167,7 @@ public final class TeamEvaluator {
         Map<String, MinuteSummary.SelfHostMinute> selfHosted = new TreeMap<>();
         byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3], s[4],
                 new ArrayList<>(gpuModels.getOrDefault(model, new java.util.TreeSet<>())))));
-        return new MinuteSummary(windowEndMs, api, selfHosted);
+        return new MinuteSummary(windowEndMs, api, selfHosted, window.apiCostFemto(), window.gpuCostFemto());
     }
 
     private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, int minutes,

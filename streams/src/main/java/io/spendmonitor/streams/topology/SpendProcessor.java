@@ -10,6 +10,7 @@ import io.spendmonitor.streams.cost.AlertTransition;
 import io.spendmonitor.streams.cost.ApiPrice;
 import io.spendmonitor.streams.cost.EventValidator;
 import io.spendmonitor.streams.cost.GpuSamplePricing;
+import io.spendmonitor.streams.cost.MinuteSummary;
 import io.spendmonitor.streams.cost.Money;
 import io.spendmonitor.streams.cost.PriceCatalog;
 import io.spendmonitor.streams.cost.SpendSettings;
@@ -19,7 +20,6 @@ import io.spendmonitor.streams.cost.TeamWindow;
 import io.spendmonitor.streams.cost.TokenCounts;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -70,14 +70,28 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
      * record), kept so an evaluation does not read its team's 60 windows back every minute. Bounded
      * (least recently evaluated teams are dropped and read back from the store when needed).
      */
-    private final java.util.LinkedHashMap<String, java.util.ArrayDeque<TeamWindow>> horizons =
+    /**
+     * Every team state of this task, as in the team-state store (which stays the record: it is
+     * written on every change and read back whole when the task starts), so a finalized minute does
+     * not deserialize every team's state again.
+     */
+    private final Map<String, TeamState> states = new HashMap<>();
+    private final java.util.LinkedHashMap<String, java.util.ArrayDeque<MinuteSummary>> horizons =
             new java.util.LinkedHashMap<>(256, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<String, java.util.ArrayDeque<TeamWindow>> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<String, java.util.ArrayDeque<MinuteSummary>> eldest) {
                     return size() > HORIZON_CACHE_TEAMS;
                 }
             };
     private static final int HORIZON_CACHE_TEAMS = 2_000;
+    /** Windows still open (not finalized) by "team|windowStart", bounded; see {@link #window}. */
+    private final java.util.LinkedHashMap<String, TeamWindow> openWindows = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TeamWindow> eldest) {
+            return size() > OPEN_WINDOW_CACHE;
+        }
+    };
+    private static final int OPEN_WINDOW_CACHE = 20_000;
 
     SpendProcessor(SpendSettings settings, EventValidator validator, PriceCatalog catalog, SpendListener listener,
                    Duration dedupeRetention, Duration eviction) {
@@ -99,6 +113,9 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         this.clock = context.getStateStore(SpendTopology.CLOCK_STORE);
         this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
         this.finalizedUpTo = clock.get(CLOCK_KEY);
+        try (KeyValueIterator<String, TeamState> it = teams.all()) {
+            it.forEachRemaining(kv -> states.put(kv.key, kv.value));
+        }
         loadCatalog(context);
     }
 
@@ -210,9 +227,20 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         return windowStart + settings.windowSizeMs() <= finalizedUpTo;
     }
 
+    /**
+     * The team's window, from {@link #openWindows} or the store. The store stays the record (every
+     * change is put there); the objects only save deserializing a window for every event.
+     */
     private TeamWindow window(String team, long windowStart) {
+        String key = team + '|' + windowStart;
+        TeamWindow cached = openWindows.get(key);
+        if (cached != null) {
+            return cached;
+        }
         TeamWindow existing = windows.fetch(team, windowStart);
-        return existing != null ? existing : new TeamWindow(windowStart);
+        TeamWindow window = existing != null ? existing : new TeamWindow(windowStart);
+        openWindows.put(key, window);
+        return window;
     }
 
     private void deadLetter(Record<String, SpecificRecord> record, String sink, String reason) {
@@ -250,19 +278,16 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             it.forEachRemaining(kv -> closed.put(kv.key.key(), kv.value));
         }
         for (Map.Entry<String, TeamWindow> e : closed.entrySet()) {
+            openWindows.remove(e.getKey() + '|' + start);
             context.forward(new Record<>(e.getKey(), e.getValue().toAvro(e.getKey(), windowMs), windowEnd - 1),
                     SpendTopology.TEAM_COSTS_SINK);
             listener.windowFinalized(e.getKey(), e.getValue(), windowMs);
         }
-        List<KeyValue<String, TeamState>> states = new ArrayList<>();
-        try (KeyValueIterator<String, TeamState> it = teams.all()) {
-            it.forEachRemaining(states::add);
-        }
-        Map<String, TeamState> byTeam = new HashMap<>();
-        states.forEach(kv -> byTeam.put(kv.key, kv.value));
         for (String team : closed.keySet()) {
-            byTeam.computeIfAbsent(team, t -> new TeamState());
+            states.computeIfAbsent(team, t -> new TeamState());
         }
+        // sorted: evaluations (and their alerts) come out in the same order on every run and replay
+        Map<String, TeamState> byTeam = new java.util.TreeMap<>(states);
         for (Map.Entry<String, TeamState> e : byTeam.entrySet()) {
             String team = e.getKey();
             TeamState state = e.getValue();
@@ -272,12 +297,13 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             if (window == null && !dataInHorizon && state.breakEven.isEmpty() && !state.anyAlertFiring()) {
                 if (windowEnd - state.lastActivityMs > eviction.toMillis()) {
                     teams.delete(team);
+                    states.remove(team);
                     horizons.remove(team);
                     listener.evicted(team);
                 }
                 continue;
             }
-            List<TeamWindow> horizon = horizonOf(team, window, horizonStart, windowEnd, dataInHorizon);
+            List<MinuteSummary> horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
             List<AlertTransition> transitions = evaluator.evaluate(team, state, window, windowEnd, catalog,
                     budget(team, windowEnd), horizon);
             teams.put(team, state);
@@ -289,25 +315,33 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         }
     }
 
-    /** The team's finalized windows in [horizonStart, windowEnd), from the cache or the window store. */
-    private List<TeamWindow> horizonOf(String team, TeamWindow window, long horizonStart, long windowEnd, boolean dataInHorizon) {
+    /**
+     * Summaries of the team's finalized windows in [horizonStart, windowEnd), the evaluated one
+     * included, from the cache or (after a restart or an eviction from the cache) the window store.
+     */
+    private List<MinuteSummary> horizonOf(String team, TeamState state, TeamWindow window, long horizonStart, long windowEnd,
+                                          boolean dataInHorizon) {
         long windowMs = settings.windowSizeMs();
-        java.util.ArrayDeque<TeamWindow> cached = horizons.get(team);
+        if (window != null) {
+            TeamEvaluator.learnDeploymentModels(state, window);
+        }
+        java.util.ArrayDeque<MinuteSummary> cached = horizons.get(team);
         if (cached == null) {
             cached = new java.util.ArrayDeque<>();
             if (dataInHorizon || window != null) {
                 try (WindowStoreIterator<TeamWindow> it = windows.fetch(team, Instant.ofEpochMilli(horizonStart),
                         Instant.ofEpochMilli(windowEnd - windowMs))) {
                     while (it.hasNext()) {
-                        cached.addLast(it.next().value);
+                        TeamWindow w = it.next().value;
+                        cached.addLast(evaluator.summarize(state, w, w.windowStartMs() + windowMs));
                     }
                 }
             }
             horizons.put(team, cached);
-        } else if (window != null && (cached.isEmpty() || cached.peekLast().windowStartMs() < window.windowStartMs())) {
-            cached.addLast(window);
+        } else if (window != null && (cached.isEmpty() || cached.peekLast().windowEndMs() < windowEnd)) {
+            cached.addLast(evaluator.summarize(state, window, windowEnd));
         }
-        while (!cached.isEmpty() && cached.peekFirst().windowStartMs() < horizonStart) {
+        while (!cached.isEmpty() && cached.peekFirst().windowEndMs() <= horizonStart) {
             cached.removeFirst();
         }
         return new ArrayList<>(cached);
