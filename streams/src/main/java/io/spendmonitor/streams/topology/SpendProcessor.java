@@ -175,7 +175,17 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             window.addSelfHostedCall(u.getModel(), u.getDeployment(), tokens);
         } else {
             Optional<ApiPrice> price = catalog.apiPrice(u.getProvider(), u.getModel(), u.getServiceTier(), ts);
-            window.addApiCall(u.getProvider(), u.getModel(), tokens, price.map(p -> p.costFemto(tokens)).orElse(null));
+            Long cost;
+            try {
+                cost = price.map(p -> p.costFemto(tokens)).orElse(null);
+                if (cost != null) {
+                    Math.addExact(window.apiCostFemto(), cost); // the window must still sum exactly
+                }
+            } catch (ArithmeticException e) {
+                deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, "absurd-cost");
+                return;
+            }
+            window.addApiCall(u.getProvider(), u.getModel(), tokens, cost);
             if (price.isEmpty()) {
                 // counted in tokens and calls, flagged, and a copy kept for reconciliation
                 deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, "unpriced");

@@ -229,6 +229,10 @@ class SpendTopologyTest {
         f.send(f.call("", "openai", "gpt-4o-mini", at(0, 5)).setInputTokens(5).build());
         f.send(f.call("search", "openai", "gpt-4o-mini", Instant.parse("2100-01-01T00:00:00Z")).setInputTokens(5).build());
         f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 6)).setInputTokens(5).setCachedInputTokens(6).build());
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 6)).setInputTokens(10_000_001).build());
+        f.send(f.call("sea\u0007rch", "openai", "gpt-4o-mini", at(0, 6)).setInputTokens(5).build());
+        f.send(f.call("<script>alert(1)</script>", "openai", "gpt-4o-mini", at(0, 6)).setInputTokens(5).build());
+        f.send(f.call("x".repeat(1_000_000), "openai", "gpt-4o-mini", at(0, 6)).setInputTokens(5).build());
         f.send(f.call("search", "mystery", "unknown-model", at(0, 7)).setInputTokens(7).setOutputTokens(3).build());
         f.send(TokenUsage.newBuilder(good).setEventId("good-2").setTimestamp(at(0, 8)).build());
         f.tick(at(6, 1));
@@ -236,7 +240,7 @@ class SpendTopologyTest {
         // bytes that do not decode are dead-lettered by the deserialization handler: counted here; the
         // test driver does not capture a handler's dead-letter records (SpendApplicationIntegrationTest does)
         assertThat(f.deadLetterReasons()).containsExactly("negative-tokens", "missing-team", "absurd-timestamp",
-                "inconsistent-tokens", "unpriced");
+                "inconsistent-tokens", "absurd-tokens", "bad-name", "bad-name", "bad-name", "unpriced");
         TeamCostWindow w = f.costsOf("search").get(T0.toString());
         // two good calls: 2 * 1000 * 0.15 / 1e6 = 0.0003; the unpriced call counts its tokens, not a cost
         assertThat(w.getApiCostUsd()).isEqualTo(new BigDecimal("0.000300000"));
