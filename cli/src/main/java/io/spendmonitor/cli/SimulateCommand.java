@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
                 + "what was sent) or for --duration of simulated time. The same --seed and --start give the same events, "
                 + "with the same event ids, so a rerun is not counted twice.",
                 "Scenarios (--list): crossover (the demo: 'search' outgrows the API, 'research' idles on GPUs; alerts at "
-                        + "simulated minutes 5, 13 and 15, budget alerts after about 3.5 and 4.5 hours), steady (--teams, "
+                        + "simulated minutes 5, 13 and 15, budget alerts after about 3.6 and 4.5 hours), steady (--teams, "
                         + "--rate: benchmarks and soak tests), idle-gpus (the 'research' team alone).",
                 "Progress goes to stderr every 5 s: simulated time, events sent, events per second."},
         footer = {"",
@@ -74,7 +74,7 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Simulated time to run for, e.g. 3h, 90m, PT3H (default: until Ctrl-C).")
     Duration duration;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of every random choice (default ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--teams", paramLabel = "N", description = "steady only: number of teams (default " + ScenarioSettings.DEFAULT_TEAMS + ").")

@@ -38,8 +38,4 @@ abstract class ComposedScenario implements Scenario {
     public List<TeamBudget> budgets() {
         return budgets;
     }
-
-    List<TeamTraffic> streams() {
-        return streams;
-    }
 }

@@ -204,10 +204,6 @@ public final class CrossoverScenario extends ComposedScenario {
             boolean burst = minute >= burstStart && minute < burstEnd;
             return ANALYTICS_PEAK_CALLS_PER_MINUTE * daytime(minuteStart) * (burst ? ANALYTICS_BURST_FACTOR : 1);
         }
-
-        boolean inBurst(long minute) {
-            return minute >= burstStart && minute < burstEnd;
-        }
     }
 
     static LlmCalls researchCalls(ScenarioContext context) {

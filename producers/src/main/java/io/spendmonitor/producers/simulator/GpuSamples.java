@@ -37,10 +37,6 @@ final class GpuSamples implements TeamTraffic {
         this.random = context.random("gpu/" + deployment.team() + "/" + deployment.deployment());
     }
 
-    Deployment deployment() {
-        return deployment;
-    }
-
     @Override
     public void minute(long index, Instant minuteStart, List<SimulatedEvent> out) {
         Deployment d = deployment;

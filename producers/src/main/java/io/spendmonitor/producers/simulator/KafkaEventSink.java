@@ -11,6 +11,7 @@ import io.spendmonitor.producers.jsonl.LineError;
 import io.spendmonitor.producers.jsonl.PublishResult;
 import io.spendmonitor.schemas.Topics;
 import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
+import io.spendmonitor.schemas.registry.SchemaRegistryClient;
 import io.spendmonitor.schemas.registry.SchemaRegistrySettings;
 import io.spendmonitor.schemas.serde.AvroSerdeConfig;
 import io.spendmonitor.schemas.serde.AvroSerializer;
@@ -54,7 +55,7 @@ final class KafkaEventSink implements EventSink {
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     static final int DEFAULT_PARTITIONS = 6;
 
-    private final RestSchemaRegistryClient registry;
+    private final SchemaRegistryClient registry;
     private final Topics topics;
     private final Producer<String, Object> producer;
     private final Admin admin;
@@ -62,7 +63,8 @@ final class KafkaEventSink implements EventSink {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<String> firstFailure = new AtomicReference<>();
 
-    private KafkaEventSink(RestSchemaRegistryClient registry, Topics topics, Producer<String, Object> producer, Admin admin) {
+    /** {@code admin} may be null in tests that check no topic. */
+    KafkaEventSink(SchemaRegistryClient registry, Topics topics, Producer<String, Object> producer, Admin admin) {
         this.registry = registry;
         this.topics = topics;
         this.producer = producer;
@@ -152,8 +154,10 @@ final class KafkaEventSink implements EventSink {
         }
     }
 
+    /** Throws once a delivery has failed: with Kafka gone, every further send would wait max.block.ms for nothing. */
     @Override
     public void send(SimulatedEvent event) {
+        throwIfFailed();
         String topic = event.isTokenUsage() ? topics.tokenUsage().name() : topics.gpuUtilization().name();
         try {
             // no record timestamp: Kafka stamps produce time; the event time is in the payload
@@ -170,6 +174,14 @@ final class KafkaEventSink implements EventSink {
         } catch (KafkaException e) {
             // serialization (registry unreachable, schema refused) or a producer that cannot go on
             throw new SimulatorException("cannot send to " + topic + ": " + messageOf(e), e);
+        }
+        throwIfFailed(); // a send that waited for metadata in vain reports it to the callback, not by throwing
+    }
+
+    private void throwIfFailed() {
+        String failure = firstFailure.get();
+        if (failure != null) {
+            throw new SimulatorException(failure);
         }
     }
 
@@ -199,7 +211,9 @@ final class KafkaEventSink implements EventSink {
             producer.close(CLOSE_TIMEOUT); // sends what is buffered, waits at most that long
         } finally {
             try {
-                admin.close(Duration.ofSeconds(5));
+                if (admin != null) {
+                    admin.close(Duration.ofSeconds(5));
+                }
             } finally {
                 registry.close();
             }

@@ -49,10 +49,6 @@ final class LlmCalls implements TeamTraffic {
         this.ids = context.ids(stream.name());
     }
 
-    Stream stream() {
-        return stream;
-    }
-
     @Override
     public void minute(long index, Instant minuteStart, List<SimulatedEvent> out) {
         double expected = Math.max(0, rate.callsPerMinute(index, minuteStart)) + carry;

@@ -3,6 +3,8 @@ package io.spendmonitor.producers.simulator;
 import io.spendmonitor.producers.jsonl.MissingTopicException;
 
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -176,13 +178,12 @@ public final class TrafficSimulator {
         private final AtomicLong gpuSamplesSent = new AtomicLong();
         private volatile long startedNanos;
         private volatile Instant simulatedTime;
-        private volatile Instant targetTime;
         private volatile String failure;
         private volatile boolean completed;
         private boolean warnedAhead;
         private boolean closed;
-        private long reportedCount;
-        private long reportedNanos;
+        private volatile long reportedCount;
+        private volatile long reportedNanos;
 
         private Running(ScenarioSettings settings, Scenario scenario, EventSink sink, Listener listener, Clock wallClock) {
             this.settings = settings;
@@ -191,7 +192,6 @@ public final class TrafficSimulator {
             this.listener = listener;
             this.wallClock = wallClock;
             this.simulatedTime = settings.start();
-            this.targetTime = settings.start();
             this.loop = new Thread(this::run, "spend-simulator-" + scenario.name());
             this.reporter = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "spend-simulator-progress");
@@ -210,10 +210,7 @@ public final class TrafficSimulator {
         private void run() {
             try {
                 while (stopSignal.getCount() > 0) {
-                    long elapsedNanos = System.nanoTime() - startedNanos;
-                    // simulated nanoseconds = real nanoseconds * speed (a double: speeds like 0.5 or 3600 alike)
-                    Instant target = settings.start().plusNanos((long) Math.min(Long.MAX_VALUE / 2.0, elapsedNanos * settings.speed()));
-                    targetTime = target;
+                    Instant target = scheduledAt(System.nanoTime());
                     boolean going = schedule.advanceTo(target, this::send);
                     simulatedTime = schedule.cursor();
                     Optional<String> deliveryFailure = sink.firstFailure();
@@ -242,12 +239,19 @@ public final class TrafficSimulator {
             }
         }
 
+        /** Where event time should be now: start + real time elapsed * speed. */
+        private Instant scheduledAt(long nowNanos) {
+            // simulated nanoseconds = real nanoseconds * speed (a double: speeds like 0.5 or 3600 alike)
+            return settings.start().plusNanos((long) Math.min(Long.MAX_VALUE / 2.0, (nowNanos - startedNanos) * settings.speed()));
+        }
+
         private boolean send(SimulatedEvent event) {
             if (stopSignal.getCount() == 0) {
                 return false;
             }
             sink.send(event);
             (event.isTokenUsage() ? tokenUsageSent : gpuSamplesSent).incrementAndGet();
+            simulatedTime = event.timestamp(); // progress during a long catch-up, too
             return true;
         }
 
@@ -272,7 +276,8 @@ public final class TrafficSimulator {
             return snapshot(now, sent / Math.max(1e-9, (now - startedNanos) / 1e9));
         }
 
-        private synchronized Progress report() {
+        /** Only the reporter thread calls this. */
+        private Progress report() {
             long now = System.nanoTime();
             long sent = tokenUsageSent.get() + gpuSamplesSent.get();
             double rate = (sent - reportedCount) / Math.max(1e-9, (now - reportedNanos) / 1e9);
@@ -283,8 +288,12 @@ public final class TrafficSimulator {
 
         private Progress snapshot(long nowNanos, double rate) {
             Instant at = simulatedTime;
-            Instant target = targetTime;
-            Duration behind = target.isAfter(at) && !completed ? Duration.between(at, target) : Duration.ZERO;
+            Instant target = scheduledAt(nowNanos);
+            if (settings.end().isPresent() && target.isAfter(settings.end().get())) {
+                target = settings.end().get();
+            }
+            // measured from the clock, not from the loop, which may be the one stuck (Kafka not taking events)
+            Duration behind = target.isAfter(at) && !isFinished() ? Duration.between(at, target) : Duration.ZERO;
             return new Progress(at, Duration.between(settings.start(), at), settings.duration(), settings.speed(),
                     tokenUsageSent.get(), gpuSamplesSent.get(), sink.acknowledged(), sink.failed(), rate, behind,
                     Duration.ofNanos(nowNanos - startedNanos));
@@ -336,6 +345,11 @@ public final class TrafficSimulator {
             } finally {
                 reporter.shutdownNow();
                 try {
+                    reporter.awaitTermination(2, TimeUnit.SECONDS); // no progress line after the summary
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                try {
                     sink.close();
                 } catch (RuntimeException e) {
                     if (failure == null) {
@@ -357,7 +371,7 @@ public final class TrafficSimulator {
                 s.append(", ").append(p.failed()).append(" failed");
             }
             s.append(String.format(Locale.ROOT, "; simulated %s to %s (%s) in %.1f s", settings.start(),
-                    p.simulatedTime(), span(p.simulated()), p.elapsed().toMillis() / 1000.0));
+                    p.simulatedTime().truncatedTo(ChronoUnit.SECONDS), span(p.simulated()), p.elapsed().toMillis() / 1000.0));
             if (failure != null) {
                 s.append("; ").append(failure);
             }
@@ -379,7 +393,8 @@ public final class TrafficSimulator {
         return hours + "h" + (minutes == 0 ? "" : String.format(Locale.ROOT, "%02dm", minutes));
     }
 
+    /** {@code 60}, {@code 0.5}, {@code 0.1}: as short as the number is. */
     static String number(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.format(Locale.ROOT, "%.3g", d);
+        return BigDecimal.valueOf(d).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 }
