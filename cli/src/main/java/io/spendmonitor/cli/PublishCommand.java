@@ -276,27 +276,12 @@ public final class PublishCommand implements Callable<Integer> {
 
     /** The Kafka client part of the merged configuration: spend.* and registry settings left out. */
     static Map<String, Object> kafkaProperties(Map<String, Object> config) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        config.forEach((k, v) -> {
-            if (!k.startsWith("spend.") && !k.startsWith("schema.registry.") && !k.startsWith("basic.auth.")
-                    && !k.startsWith("bearer.auth.") && !k.equals(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS)
-                    && !k.endsWith(".subject.name.strategy") && !k.startsWith("specific.avro.")) {
-                p.put(k, v);
-            }
-        });
-        return p;
+        return io.spendmonitor.schemas.ClientConfigs.kafkaProperties(config);
     }
 
     /** A message for people from a client exception: its message and its causes', once each. */
     static String messageOf(Throwable e) {
-        StringBuilder s = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && !s.toString().contains(m)) {
-                s.append(s.length() == 0 ? "" : ": ").append(m);
-            }
-        }
-        return s.length() == 0 ? e.getClass().getSimpleName() : s.toString();
+        return io.spendmonitor.schemas.ClientConfigs.messageOf(e);
     }
 
     /**

@@ -240,26 +240,10 @@ final class KafkaEventSink implements EventSink {
 
     /** The Kafka client part of the configuration: our spend.* and the registry's settings left out. */
     static Map<String, Object> kafkaProperties(Map<String, Object> config) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        config.forEach((k, v) -> {
-            if (!k.startsWith("spend.") && !k.startsWith("schema.registry.") && !k.startsWith("basic.auth.")
-                    && !k.startsWith("bearer.auth.") && !k.equals(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS)
-                    && !k.endsWith(".subject.name.strategy") && !k.startsWith("specific.avro.")
-                    && !k.equals(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG) && !k.equals(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
-                p.put(k, v);
-            }
-        });
-        return p;
+        return io.spendmonitor.schemas.ClientConfigs.kafkaProperties(config);
     }
 
     static String messageOf(Throwable e) {
-        StringBuilder s = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && !s.toString().contains(m)) {
-                s.append(s.length() == 0 ? "" : ": ").append(m);
-            }
-        }
-        return s.length() == 0 ? e.getClass().getSimpleName() : s.toString();
+        return io.spendmonitor.schemas.ClientConfigs.messageOf(e);
     }
 }
