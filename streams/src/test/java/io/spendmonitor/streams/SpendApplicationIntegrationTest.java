@@ -93,6 +93,7 @@ class SpendApplicationIntegrationTest {
         // GPU: 240 samples of 15 s on an H100 at $2.40/h: each 15 / 3600 * 2.40 = $0.01
         BigDecimal expectedGpu = new BigDecimal("2.40");
 
+        GpuSamples gpu = new GpuSamples();
         try (KafkaProducer<String, SpecificRecord> producer = producer();
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
@@ -103,21 +104,15 @@ class SpendApplicationIntegrationTest {
             prices(producer, topics);
 
             int half = calls.size() / 2;
-            send(producer, topics, calls.subList(0, half), 0);
+            send(producer, topics, calls.subList(0, half), 0, gpu);
             await().atMost(Duration.ofSeconds(120)).until(() -> maxWindowEnd(topics).isAfter(T0.plus(Duration.ofMinutes(15))));
             first.close();
 
             SpendApplication second = new SpendApplication(config, SpendListener.NONE);
             second.start();
             // the first calls after the restart repeat ids the first instance saw: counted once
-            send(producer, topics, calls.subList(half - 200, calls.size()), 200);
-            for (int i = 0; i < 240; i++) {
-                GpuUtilization sample = GpuUtilization.newBuilder().setTimestamp(T0.plusSeconds(15L * (i + 1)))
-                        .setNode("node-1").setGpuId("0").setGpuModel("H100-80GB").setTeam("team-gpu")
-                        .setDeployment("llama").setModel("llama-3.1-8b").setUtilization((i % 10) / 10.0)
-                        .setIntervalSeconds(15).build();
-                producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), "team-gpu", sample));
-            }
+            send(producer, topics, calls.subList(half - 200, calls.size()), 200, gpu);
+            gpu.sendUpTo(T0.plus(Duration.ofHours(1)), producer, topics); // the samples after the last call
             for (int i = 0; i < 10; i++) {
                 raw.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-0", ("garbage " + i).getBytes(StandardCharsets.UTF_8)));
             }
@@ -196,16 +191,36 @@ class SpendApplicationIntegrationTest {
     }
 
     /** Sends the calls; every 100th is sent twice (a client retry), and the first {@code repeats} repeat earlier ids. */
-    private static void send(KafkaProducer<String, SpecificRecord> producer, Topics topics, List<TokenUsage> calls, int repeats) {
+    private static void send(KafkaProducer<String, SpecificRecord> producer, Topics topics, List<TokenUsage> calls, int repeats,
+                             GpuSamples gpu) {
         String topic = topics.tokenUsage().name();
         for (int i = 0; i < calls.size(); i++) {
             TokenUsage u = calls.get(i);
+            // GPU samples go in event-time order with the calls: a sample older than its partition's
+            // stream time minus the grace would be late
+            gpu.sendUpTo(u.getTimestamp(), producer, topics);
             producer.send(new ProducerRecord<>(topic, u.getTeam(), u));
             if (i >= repeats && i % 100 == 0) {
                 producer.send(new ProducerRecord<>(topic, u.getTeam(), u));
             }
         }
         producer.flush();
+    }
+
+    /** team-gpu's H100: a 15 s sample every 15 s for an hour, each sent once. */
+    private static final class GpuSamples {
+        private int next;
+
+        void sendUpTo(Instant time, KafkaProducer<String, SpecificRecord> producer, Topics topics) {
+            while (next < 240 && !T0.plusSeconds(15L * (next + 1)).isAfter(time)) {
+                GpuUtilization sample = GpuUtilization.newBuilder().setTimestamp(T0.plusSeconds(15L * (next + 1)))
+                        .setNode("node-1").setGpuId("0").setGpuModel("H100-80GB").setTeam("team-gpu")
+                        .setDeployment("llama").setModel("llama-3.1-8b").setUtilization((next % 10) / 10.0)
+                        .setIntervalSeconds(15).build();
+                producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), "team-gpu", sample));
+                next++;
+            }
+        }
     }
 
     private static void prices(KafkaProducer<String, SpecificRecord> producer, Topics topics) {
