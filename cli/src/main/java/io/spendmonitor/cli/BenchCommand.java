@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.LongAdder;
  * start-up and rebalancing are left out of all three alike.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures the spend topology against Kafka's own limits on the same events:",
+        description = {"Throughput of the spend topology against Kafka's own limits.",
+                "Measures, on the same events:",
                 "raw consume rate, a trivial windowed count (exactly-once) and the full topology (exactly-once).",
                 "Ends with one line: full/trivial=R1 full/raw=R2. Without --bootstrap-servers it starts a fresh local broker and registry."},
         footer = {"", "Example:", "  spend-monitor bench --events 10000000"})

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * running faster than real time. Ctrl-C stops everything and removes every file it made.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Everything on this machine, one command: a real Kafka broker and Schema Registry, the default",
+        description = {"Everything on this machine in one command, with simulated traffic.",
+                "A real Kafka broker and Schema Registry, the default",
                 "price catalog, the app (/metrics, the query API and the live page), alerts printed to the console",
                 "and simulated traffic of four teams (the 'crossover' scenario, 60x faster than real time).",
                 "Prints bootstrap.servers=, schema.registry.url= and app.url= lines; Ctrl-C stops it all."},

@@ -14,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code spend-monitor local}: a real broker and registry on this machine, until Ctrl-C. */
 @Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Starts a real Kafka broker (KRaft, in this JVM) and a real Schema Registry (Apicurio, "
+        description = {"A real Kafka broker and Schema Registry on this machine, until Ctrl-C.",
+                "Starts a Kafka broker (KRaft, in this JVM) and a Schema Registry (Apicurio, "
                 + "Confluent REST API) on free local ports, creates the spend-monitor topics, prints",
                 "  bootstrap.servers=HOST:PORT",
                 "  schema.registry.url=URL",

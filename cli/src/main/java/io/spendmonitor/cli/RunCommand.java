@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code spend-monitor run}: the streams application and its HTTP port, until SIGTERM / Ctrl-C. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Runs the spend topology (Kafka Streams, exactly-once) and one HTTP port with /metrics, /health,",
+        description = {"The app: the spend topology and its HTTP port (metrics, query API, live page).",
+                "Runs the spend topology (Kafka Streams, exactly-once) and one HTTP port with /metrics, /health,",
                 "the query API (/api/teams, /api/teams/{team}, /api/teams/{team}/cost, /api/alerts) and the live page.",
                 "Prints app.url=http://HOST:PORT once it serves. Run several with the same application.id to scale out."},
         footer = {"", "Example:", "  spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-port 8080"})
