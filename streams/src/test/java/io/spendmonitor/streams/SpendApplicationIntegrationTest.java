@@ -93,7 +93,7 @@ class SpendApplicationIntegrationTest {
         // GPU: 240 samples of 15 s on an H100 at $2.40/h: each 15 / 3600 * 2.40 = $0.01
         BigDecimal expectedGpu = new BigDecimal("2.40");
 
-        GpuSamples gpu = new GpuSamples();
+        GpuSamples samples = new GpuSamples();
         try (KafkaProducer<String, SpecificRecord> producer = producer();
              KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
@@ -104,15 +104,15 @@ class SpendApplicationIntegrationTest {
             prices(producer, topics);
 
             int half = calls.size() / 2;
-            send(producer, topics, calls.subList(0, half), 0, gpu);
+            send(producer, topics, calls.subList(0, half), 0, samples);
             await().atMost(Duration.ofSeconds(120)).until(() -> maxWindowEnd(topics).isAfter(T0.plus(Duration.ofMinutes(15))));
             first.close();
 
             SpendApplication second = new SpendApplication(config, SpendListener.NONE);
             second.start();
             // the first calls after the restart repeat ids the first instance saw: counted once
-            send(producer, topics, calls.subList(half - 200, calls.size()), 200, gpu);
-            gpu.sendUpTo(T0.plus(Duration.ofHours(1)), producer, topics); // the samples after the last call
+            send(producer, topics, calls.subList(half - 200, calls.size()), 200, samples);
+            samples.sendUpTo(T0.plus(Duration.ofHours(1)), producer, topics); // the samples after the last call
             for (int i = 0; i < 10; i++) {
                 raw.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-0", ("garbage " + i).getBytes(StandardCharsets.UTF_8)));
             }
