@@ -30,22 +30,33 @@ import org.slf4j.LoggerFactory;
 /**
  * A real single-node Kafka broker (KRaft, combined broker + controller) running inside this JVM,
  * on free loopback ports, with its data in a temp dir that {@link #close()} removes.
+ *
+ * <p>For failure tests it can be {@link #stop() stopped} and {@link #restart() restarted}: the same
+ * node, cluster id, ports and log dir, so clients reconnect to the address they already know and
+ * find the data written before the stop.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final int START_ATTEMPTS = 3;
+    /** A restart must bind the ports it had; retry while the old sockets are released or someone else holds them. */
+    private static final int RESTART_ATTEMPTS = 10;
+    private static final Duration RESTART_BACKOFF = Duration.ofMillis(500);
 
-    private final KafkaRaftServer server;
+    private final Properties props;
     private final Path dir;
     private final String clusterId;
     private final int port;
     private final int controllerPort;
+    /** The running server; null while {@link #stop() stopped}. */
+    private KafkaRaftServer server;
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dir, String clusterId, int port, int controllerPort) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Properties props, Path dir, String clusterId, int port,
+                                int controllerPort) {
         this.server = server;
+        this.props = props;
         this.dir = dir;
         this.clusterId = clusterId;
         this.port = port;
@@ -89,7 +100,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             format(props, dir, clusterId);
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dir, clusterId, port, controllerPort);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, props, dir, clusterId, port, controllerPort);
             broker.awaitServing();
             LOG.info("Kafka {} broker (KRaft) serving at {} after {} ms", AppInfoParser.getVersion(),
                     broker.bootstrapServers(), (System.nanoTime() - t0) / 1_000_000);
@@ -189,7 +200,93 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return dir;
     }
 
-    /** Shuts the broker down, waits for it, and deletes its temp dir; idempotent. */
+    /** Whether the broker is running: started or restarted, and neither stopped nor closed. */
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    /**
+     * Shuts the broker down and waits for it, keeping its data dir, ports and identity for
+     * {@link #restart()}; clients see a broker that went away. Does nothing if already stopped.
+     *
+     * @throws IllegalStateException if the broker is closed
+     */
+    public synchronized void stop() {
+        requireOpen();
+        if (server == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        KafkaRaftServer running = server;
+        server = null;
+        running.shutdown();
+        running.awaitShutdown();
+        LOG.info("Kafka broker at {} stopped after {} ms (data kept in {})", bootstrapServers(),
+                (System.nanoTime() - t0) / 1_000_000, dir);
+    }
+
+    /**
+     * Starts the broker again, stopping it first if it runs: same node id, cluster id, ports and log
+     * dir, so what was written before is still there. Returns once it answers an Admin
+     * {@code describeCluster}. A port that cannot be bound yet (the old sockets still closing, or
+     * another process took it meanwhile) is retried for a few seconds.
+     *
+     * @throws IllegalStateException if the broker is closed, or does not come back
+     */
+    public synchronized void restart() {
+        requireOpen();
+        stop();
+        long t0 = System.nanoTime();
+        for (int attempt = 1; ; attempt++) {
+            KafkaRaftServer restarted = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+            try {
+                restarted.startup();
+                server = restarted;
+                break;
+            } catch (RuntimeException | Error e) {
+                try {
+                    restarted.shutdown();
+                    restarted.awaitShutdown();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                if (attempt >= RESTART_ATTEMPTS || !FreePorts.isBindFailure(e)) {
+                    throw e;
+                }
+                LOG.warn("Kafka broker could not bind {} / {} again (attempt {}), retrying: {}",
+                        port, controllerPort, attempt, e.toString());
+                pause(RESTART_BACKOFF);
+            }
+        }
+        try {
+            awaitServing();
+        } catch (RuntimeException e) {
+            try {
+                stop();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        LOG.info("Kafka broker serving again at {} after {} ms", bootstrapServers(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the Kafka broker at " + bootstrapServers() + " is closed");
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting the Kafka broker", e);
+        }
+    }
+
+    /** Shuts the broker down (unless stopped), waits for it, and deletes its temp dir; idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -197,8 +294,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         closed = true;
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            if (server != null) {
+                KafkaRaftServer running = server;
+                server = null;
+                running.shutdown();
+                running.awaitShutdown();
+            }
         } finally {
             TempDirs.deleteRecursively(dir);
         }

@@ -693,6 +693,12 @@ public final class SpendPublisher implements AutoCloseable {
             producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
             producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, linger.toMillis()));
             producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, maxBlock.toMillis());
+            // Kafka 4's default ("rebootstrap") forgets the topic's partitions when every broker it
+            // knows is gone, so during a broker restart each send would wait maxBlock for metadata
+            // and be dropped; "none" keeps them and buffers until the broker is back (measured in
+            // SpendPublisherBrokerRestartIntegrationTest). Set it to rebootstrap if every broker
+            // address of the cluster can change at once.
+            producerConfig.putIfAbsent(org.apache.kafka.clients.CommonClientConfigs.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
             if (bufferBytes != null) {
                 producerConfig.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferBytes);
             }
