@@ -16,7 +16,6 @@ import io.spendmonitor.streams.config.SpendConfig;
 import io.spendmonitor.streams.topology.SpendListener;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -131,10 +130,7 @@ public final class BenchCommand implements Runnable {
 
     private void createTopics(Map<String, Object> config, Topics topics) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.get("bootstrap.servers")))) {
-            List<NewTopic> newTopics = new ArrayList<>();
-            topics.all().forEach(spec -> newTopics.add(new NewTopic(spec.name(),
-                    spec == topics.priceCatalog() ? 1 : partitions, (short) 1).configs(spec.configs())));
-            admin.createTopics(newTopics).all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(topics.newTopics(partitions, java.util.Optional.of((short) 1))).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new CliException("cannot create the benchmark topics: " + e.getMessage());
         }

@@ -74,11 +74,7 @@ public final class LocalCommand implements Runnable {
     static void createTopics(LocalCluster cluster, String topicPrefix, int partitions) {
         try (var registry = RestSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl())) {
             Topics topics = Topics.fromConfig(Map.of(Topics.PREFIX_CONFIG, topicPrefix), registry);
-            List<NewTopic> newTopics = topics.all().stream()
-                    // the catalog is read whole by every instance (a global table): one partition keeps its order
-                    .map(spec -> new NewTopic(spec.name(), spec == topics.priceCatalog() ? 1 : partitions, (short) 1)
-                            .configs(spec.configs()))
-                    .toList();
+            List<NewTopic> newTopics = topics.newTopics(partitions, java.util.Optional.of((short) 1));
             cluster.createTopics(newTopics);
         }
     }

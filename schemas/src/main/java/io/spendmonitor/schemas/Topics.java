@@ -9,10 +9,12 @@ import io.spendmonitor.avro.TokenUsage;
 import io.spendmonitor.schemas.registry.SchemaRegistryClient;
 import io.spendmonitor.schemas.serde.AvroSerde;
 import io.spendmonitor.schemas.serde.AvroSerdeConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -114,6 +116,21 @@ public final class Topics {
 
     public TopicSpec<byte[], byte[]> deadLetter() {
         return deadLetter;
+    }
+
+    /**
+     * How {@code spec} is created: its contract settings, and {@code partitions} partitions except
+     * for the price catalog, which every instance reads whole (one partition keeps its order).
+     * An empty {@code replication} takes the broker's default.
+     */
+    public NewTopic newTopic(TopicSpec<?, ?> spec, int partitions, Optional<Short> replication) {
+        int count = spec.name().equals(priceCatalog.name()) ? 1 : partitions;
+        return new NewTopic(spec.name(), Optional.of(count), replication).configs(spec.configs());
+    }
+
+    /** Every topic, as {@link #newTopic} creates it. */
+    public List<NewTopic> newTopics(int partitions, Optional<Short> replication) {
+        return all().stream().map(spec -> newTopic(spec, partitions, replication)).toList();
     }
 
     /** All topics, inputs first. */

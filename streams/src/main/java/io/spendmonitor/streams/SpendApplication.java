@@ -95,8 +95,7 @@ public final class SpendApplication implements AutoCloseable {
             List<NewTopic> missing = new ArrayList<>();
             for (TopicSpec<?, ?> spec : topics.all()) {
                 if (!existing.contains(spec.name())) {
-                    int n = spec == topics.priceCatalog() ? 1 : partitions;
-                    missing.add(new NewTopic(spec.name(), n, replication).configs(spec.configs()));
+                    missing.add(topics.newTopic(spec, partitions, java.util.Optional.of(replication)));
                 }
             }
             if (!missing.isEmpty()) {
