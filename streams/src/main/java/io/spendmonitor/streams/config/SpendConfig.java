@@ -32,7 +32,8 @@ public final class SpendConfig {
     public static final String IDLE_RESOLVE_WINDOWS = "spend.idle.resolve-windows";
     public static final String BUDGET_WARN_FRACTION = "spend.budget.warn-fraction";
     public static final String BUDGET_FORECAST_MIN_ELAPSED = "spend.budget.forecast-min-elapsed";
-    public static final String DEDUPE_RETENTION = "spend.dedupe.retention";
+    /** Gone in 0.1: de-duplication now lasts as long as a window can change (see the README). */
+    static final String REMOVED_DEDUPE_RETENTION = "spend.dedupe.retention";
     public static final String TIMESTAMP_MIN = "spend.timestamp.min";
     public static final String TIMESTAMP_MAX_AHEAD = "spend.timestamp.max-ahead";
     public static final String TEAM_EVICTION = "spend.team.eviction";
@@ -49,7 +50,6 @@ public final class SpendConfig {
             Map.entry(IDLE_RESOLVE_WINDOWS, "5"),
             Map.entry(BUDGET_WARN_FRACTION, "0.80"),
             Map.entry(BUDGET_FORECAST_MIN_ELAPSED, "0.10"),
-            Map.entry(DEDUPE_RETENTION, "PT24H"),
             Map.entry(TIMESTAMP_MIN, "2020-01-01T00:00:00Z"),
             Map.entry(TIMESTAMP_MAX_AHEAD, "P7D"),
             Map.entry(TEAM_EVICTION, "P31D"),
@@ -101,7 +101,10 @@ public final class SpendConfig {
         config.settings(); // fail fast on bad values
         config.timestampMin();
         config.duration(TIMESTAMP_MAX_AHEAD);
-        config.duration(DEDUPE_RETENTION);
+        if (values.containsKey(REMOVED_DEDUPE_RETENTION)) {
+            throw new IllegalArgumentException("'" + REMOVED_DEDUPE_RETENTION + "' is no longer a setting: a duplicate event_id"
+                    + " is dropped while its minute window is open and a copy after that is late; remove the line");
+        }
         config.duration(TEAM_EVICTION);
         return config;
     }
@@ -129,10 +132,6 @@ public final class SpendConfig {
 
     public Duration windowRetention() {
         return duration(WINDOW_RETENTION);
-    }
-
-    public Duration dedupeRetention() {
-        return duration(DEDUPE_RETENTION);
     }
 
     public Instant timestampMin() {

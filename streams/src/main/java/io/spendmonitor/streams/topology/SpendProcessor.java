@@ -54,11 +54,10 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     private final PriceCatalog catalog;
     private final SpendListener listener;
     private final TeamEvaluator evaluator;
-    private final Duration dedupeRetention;
     private final Duration eviction;
 
     private ProcessorContext<String, Object> context;
-    private WindowStore<String, Long> dedupe;
+    private KeyValueStore<String, byte[]> windowIds;
     private WindowStore<String, TeamWindow> windows;
     private KeyValueStore<String, TeamState> teams;
     private KeyValueStore<String, Long> clock;
@@ -84,39 +83,155 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
                 }
             };
     private static final int HORIZON_CACHE_TEAMS = 2_000;
-    /** Windows still open (not finalized) by "team|windowStart", bounded; see {@link #window}. */
-    private final java.util.LinkedHashMap<String, TeamWindow> openWindows = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, TeamWindow> eldest) {
-            return size() > OPEN_WINDOW_CACHE;
+    /**
+     * Every open (not yet final) window of this partition as objects, by window start and team: the
+     * write-behind buffer of the window and id stores. Events change only these objects; what
+     * changed is written to the stores once per commit (see {@link CommitHookStore}), not once per
+     * event. Bounded by the active teams times the windows within the grace.
+     */
+    private final Map<Long, Map<String, OpenWindow>> open = new HashMap<>();
+    /** The windows changed since the last commit. */
+    private final List<OpenWindow> dirty = new ArrayList<>();
+    /** The hashes of the event ids counted in the open windows (a duplicate of one is dropped). */
+    private final EventIdSet openIds = new EventIdSet();
+    /** Ids per record of the id store: an open window's ids are stored in chunks of this many. */
+    static final int IDS_PER_CHUNK = 4096;
+
+    /** A team's open window: its running sums, the ids it counted, and what the stores lack. */
+    private static final class OpenWindow {
+        final String team;
+        final TeamWindow window;
+        long[] ids = new long[8];
+        int idCount;
+        /** ids[0, storedIds) are in the id store. */
+        int storedIds;
+        boolean dirty;
+
+        OpenWindow(String team, TeamWindow window) {
+            this.team = team;
+            this.window = window;
         }
-    };
-    private static final int OPEN_WINDOW_CACHE = 20_000;
+
+        void addId(long hash) {
+            if (idCount == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, ids.length * 2);
+            }
+            ids[idCount++] = hash;
+        }
+    }
 
     SpendProcessor(SpendSettings settings, EventValidator validator, PriceCatalog catalog, SpendListener listener,
-                   Duration dedupeRetention, Duration eviction) {
+                   Duration eviction) {
         this.settings = settings;
         this.validator = validator;
         this.catalog = catalog;
         this.listener = listener;
         this.evaluator = new TeamEvaluator(settings);
-        this.dedupeRetention = dedupeRetention;
         this.eviction = eviction;
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.dedupe = context.getStateStore(SpendTopology.DEDUPE_STORE);
+        this.windowIds = context.getStateStore(SpendTopology.WINDOW_IDS_STORE);
         this.windows = context.getStateStore(SpendTopology.WINDOW_STORE);
         this.teams = context.getStateStore(SpendTopology.TEAM_STATE_STORE);
         this.clock = context.getStateStore(SpendTopology.CLOCK_STORE);
         this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
+        CommitHookStore hook = context.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
+        hook.listener(new CommitHookStore.Listener() {
+            @Override
+            public void flushBuffered() {
+                writeBuffered();
+            }
+
+            @Override
+            public void discardBuffered() {
+                loadFromStores();
+            }
+        });
+        loadFromStores();
+        loadCatalog(context);
+    }
+
+    /** (Re)builds every object of this task from its stores: at start, and when uncommitted work is thrown away. */
+    private void loadFromStores() {
+        states.clear();
+        horizons.clear();
+        open.clear();
+        dirty.clear();
+        openIds.clear();
         this.finalizedUpTo = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, TeamState> it = teams.all()) {
             it.forEachRemaining(kv -> states.put(kv.key, kv.value));
         }
-        loadCatalog(context);
+        if (finalizedUpTo == null) {
+            return;
+        }
+        // the windows not final yet, and the ids they counted, chunk by chunk in order
+        try (KeyValueIterator<Windowed<String>, TeamWindow> it = windows.fetchAll(Instant.ofEpochMilli(finalizedUpTo),
+                Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            it.forEachRemaining(kv -> open.computeIfAbsent(kv.value.windowStartMs(), s -> new HashMap<>())
+                    .put(kv.key.key(), new OpenWindow(kv.key.key(), kv.value)));
+        }
+        Map<String, java.util.TreeMap<Integer, byte[]>> chunks = new HashMap<>();
+        try (KeyValueIterator<String, byte[]> it = windowIds.all()) {
+            it.forEachRemaining(kv -> {
+                int last = kv.key.lastIndexOf('|');
+                chunks.computeIfAbsent(kv.key.substring(0, last), k -> new java.util.TreeMap<>())
+                        .put(Integer.parseInt(kv.key.substring(last + 1)), kv.value);
+            });
+        }
+        for (Map.Entry<String, java.util.TreeMap<Integer, byte[]>> e : chunks.entrySet()) {
+            int sep = e.getKey().lastIndexOf('|');
+            String team = e.getKey().substring(0, sep);
+            long start = Long.parseLong(e.getKey().substring(sep + 1));
+            OpenWindow ow = open.computeIfAbsent(start, s -> new HashMap<>())
+                    .computeIfAbsent(team, t -> new OpenWindow(t, new TeamWindow(start)));
+            for (byte[] chunk : e.getValue().values()) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(chunk);
+                while (buf.remaining() >= Long.BYTES) {
+                    long hash = buf.getLong();
+                    ow.addId(hash);
+                    openIds.add(hash);
+                }
+            }
+            ow.storedIds = ow.idCount;
+        }
+    }
+
+    /** The commit hook: every changed window, and the new ids of each, go to the stores. */
+    private void writeBuffered() {
+        for (OpenWindow ow : dirty) {
+            if (!ow.dirty) {
+                continue; // finalized (and written) since it changed
+            }
+            long start = ow.window.windowStartMs();
+            windows.put(ow.team, ow.window, start);
+            for (int chunk = ow.storedIds / IDS_PER_CHUNK; chunk * IDS_PER_CHUNK < ow.idCount; chunk++) {
+                int from = chunk * IDS_PER_CHUNK;
+                int to = Math.min(ow.idCount, from + IDS_PER_CHUNK);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((to - from) * Long.BYTES);
+                for (int i = from; i < to; i++) {
+                    buf.putLong(ow.ids[i]);
+                }
+                windowIds.put(idChunkKey(ow.team, start, chunk), buf.array());
+            }
+            ow.storedIds = ow.idCount;
+            ow.dirty = false;
+        }
+        dirty.clear();
+    }
+
+    private static String idChunkKey(String team, long windowStart, int chunk) {
+        return team + '|' + windowStart + '|' + chunk;
+    }
+
+    private void changed(OpenWindow ow) {
+        if (!ow.dirty) {
+            ow.dirty = true;
+            dirty.add(ow);
+        }
     }
 
     /** The global store was restored without running its processor: fill the shared catalog from it once. */
@@ -157,20 +272,20 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, "late");
             return;
         }
-        String eventId = u.getEventId();
-        try (WindowStoreIterator<Long> seen = dedupe.fetch(eventId, Instant.ofEpochMilli(ts - dedupeRetention.toMillis()),
-                Instant.ofEpochMilli(ts + dedupeRetention.toMillis()))) {
-            if (seen.hasNext()) {
-                listener.duplicate(u.getTeam());
-                return;
-            }
+        // A copy of a counted event lands in the same window: while that is open its id is here;
+        // once it is final the copy is late (above). Ids re-used at another time are caught while
+        // both windows are open.
+        long idHash = EventIdSet.hash(u.getEventId());
+        if (openIds.contains(idHash)) {
+            listener.duplicate(u.getTeam());
+            return;
         }
-        dedupe.put(eventId, ts, ts);
 
         String team = u.getTeam();
         TokenCounts tokens = new TokenCounts(u.getInputTokens(), u.getCachedInputTokens(), u.getCacheWriteInputTokens(),
                 u.getOutputTokens());
-        TeamWindow window = window(team, windowStart);
+        OpenWindow ow = window(team, windowStart);
+        TeamWindow window = ow.window;
         if ("self-hosted".equals(u.getProvider())) {
             window.addSelfHostedCall(u.getModel(), u.getDeployment(), tokens);
         } else {
@@ -191,7 +306,9 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
                 deadLetter(record, SpendTopology.DEAD_LETTER_TOKEN_SINK, "unpriced");
             }
         }
-        windows.put(team, window, windowStart);
+        openIds.add(idHash);
+        ow.addId(idHash);
+        changed(ow);
     }
 
     private void gpuSample(Record<String, SpecificRecord> record, GpuUtilization g) {
@@ -214,10 +331,10 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             cost = GpuSamplePricing.costFemto(g.getIntervalSeconds(), usdPerHour);
             busy = GpuSamplePricing.busyFemto(cost, g.getUtilization());
         }
-        TeamWindow window = window(g.getTeam(), windowStart);
-        window.addGpuSample(g.getDeployment(), g.getModel(), g.getGpuModel(), g.getIntervalSeconds(), g.getUtilization(),
+        OpenWindow ow = window(g.getTeam(), windowStart);
+        ow.window.addGpuSample(g.getDeployment(), g.getModel(), g.getGpuModel(), g.getIntervalSeconds(), g.getUtilization(),
                 cost, busy);
-        windows.put(g.getTeam(), window, windowStart);
+        changed(ow);
         if (usdPerHour == null) {
             deadLetter(record, SpendTopology.DEAD_LETTER_GPU_SINK, "unpriced");
         }
@@ -237,20 +354,10 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         return windowStart + settings.windowSizeMs() <= finalizedUpTo;
     }
 
-    /**
-     * The team's window, from {@link #openWindows} or the store. The store stays the record (every
-     * change is put there); the objects only save deserializing a window for every event.
-     */
-    private TeamWindow window(String team, long windowStart) {
-        String key = team + '|' + windowStart;
-        TeamWindow cached = openWindows.get(key);
-        if (cached != null) {
-            return cached;
-        }
-        TeamWindow existing = windows.fetch(team, windowStart);
-        TeamWindow window = existing != null ? existing : new TeamWindow(windowStart);
-        openWindows.put(key, window);
-        return window;
+    /** The team's open window (every open window is in memory; see {@link #open}). */
+    private OpenWindow window(String team, long windowStart) {
+        return open.computeIfAbsent(windowStart, s -> new HashMap<>())
+                .computeIfAbsent(team, t -> new OpenWindow(t, new TeamWindow(windowStart)));
     }
 
     private void deadLetter(Record<String, SpecificRecord> record, String sink, String reason) {
@@ -282,13 +389,25 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     private void finalizeWindow(long windowEnd) {
         long windowMs = settings.windowSizeMs();
         long start = windowEnd - windowMs;
-        Map<String, TeamWindow> closed = new LinkedHashMap<>();
-        try (KeyValueIterator<Windowed<String>, TeamWindow> it = windows.fetchAll(Instant.ofEpochMilli(start),
-                Instant.ofEpochMilli(start))) {
-            it.forEachRemaining(kv -> closed.put(kv.key.key(), kv.value));
+        Map<String, TeamWindow> closed = new java.util.TreeMap<>();
+        Map<String, OpenWindow> closing = open.remove(start);
+        if (closing != null) {
+            for (OpenWindow ow : closing.values()) {
+                closed.put(ow.team, ow.window);
+                if (ow.dirty) {
+                    windows.put(ow.team, ow.window, start);
+                    ow.dirty = false;
+                }
+                // the window is final: its ids leave memory and the id store (a copy now is late)
+                for (int i = 0; i < ow.idCount; i++) {
+                    openIds.remove(ow.ids[i]);
+                }
+                for (int chunk = 0; chunk * IDS_PER_CHUNK < ow.storedIds; chunk++) {
+                    windowIds.delete(idChunkKey(ow.team, start, chunk));
+                }
+            }
         }
         for (Map.Entry<String, TeamWindow> e : closed.entrySet()) {
-            openWindows.remove(e.getKey() + '|' + start);
             context.forward(new Record<>(e.getKey(), e.getValue().toAvro(e.getKey(), windowMs), windowEnd - 1),
                     SpendTopology.TEAM_COSTS_SINK);
             listener.windowFinalized(e.getKey(), e.getValue(), windowMs);

@@ -25,7 +25,7 @@ import java.time.Duration;
  * <pre>
  *   llm.token-usage ─┐
  *                    ├─► team-spend ─► spend.team-costs, spend.alerts, spend.dead-letter
- *   gpu.utilization ─┘    (dedupe, team-windows, team-state, partition-clock stores)
+ *   gpu.utilization ─┘    (open-window-ids, team-windows, team-state, partition-clock, commit hook)
  *   spend.price-catalog ─► price-catalog store (global)    spend.team-budgets ─► team-budgets store (global)
  * </pre>
  */
@@ -44,7 +44,10 @@ public final class SpendTopology {
 
     public static final String PRICE_STORE = "price-catalog";
     public static final String BUDGET_STORE = "team-budgets";
-    public static final String DEDUPE_STORE = "event-ids";
+    /** The event-id hashes of the open windows, in chunks (see {@link SpendProcessor}). */
+    public static final String WINDOW_IDS_STORE = "open-window-ids";
+    /** Not data: the point where the processor writes its open windows before each commit. */
+    public static final String COMMIT_HOOK_STORE = "team-spend-commit-hook";
     public static final String WINDOW_STORE = "team-windows";
     public static final String TEAM_STATE_STORE = "team-state";
     public static final String CLOCK_STORE = "partition-clock";
@@ -56,7 +59,6 @@ public final class SpendTopology {
     public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener) {
         SpendSettings settings = config.settings();
         EventValidator validator = new EventValidator(config.timestampMin(), config.timestampMaxAhead());
-        Duration dedupeRetention = config.dedupeRetention();
         Duration windowRetention = config.windowRetention();
         // the break-even horizon is read back from the window store: it must outlive horizon + grace
         long needed = (settings.horizonMinutes() + 1) * settings.windowSizeMs() + settings.graceMs();
@@ -83,15 +85,15 @@ public final class SpendTopology {
         topology.addSource(Topology.AutoOffsetReset.EARLIEST, GPU_SOURCE, timestamps, Serdes.String().deserializer(),
                 topics.gpuUtilization().valueSerde().deserializer(), topics.gpuUtilization().name());
 
-        ProcessorSupplier spend = () -> new SpendProcessor(settings, validator, catalog, listener, dedupeRetention,
-                config.teamEviction());
+        ProcessorSupplier spend = () -> new SpendProcessor(settings, validator, catalog, listener, config.teamEviction());
         topology.addProcessor(SPEND_PROCESSOR, spend, TOKEN_USAGE_SOURCE, GPU_SOURCE);
-        topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(DEDUPE_STORE, dedupeRetention.plus(settings.grace()), dedupeRetention, false),
-                Serdes.String(), Serdes.Long()), SPEND_PROCESSOR);
+        // no record caches: the processor buffers open windows as objects and writes them once a commit
+        topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), SPEND_PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_IDS_STORE),
+                Serdes.String(), Serdes.ByteArray()), SPEND_PROCESSOR);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(WINDOW_STORE, windowRetention, settings.windowSize(), false),
-                Serdes.String(), StateSerdes.teamWindow()).withCachingEnabled(), SPEND_PROCESSOR);
+                Serdes.String(), StateSerdes.teamWindow()), SPEND_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TEAM_STATE_STORE),
                 Serdes.String(), StateSerdes.teamState()), SPEND_PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),

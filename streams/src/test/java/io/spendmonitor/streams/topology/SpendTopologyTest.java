@@ -104,6 +104,53 @@ class SpendTopologyTest {
     }
 
     @Test
+    void aCopyAfterItsWindowIsFinalIsLateAndAnIdReusedInAnotherOpenWindowIsACopy() {
+        f = new TopologyFixture();
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
+        TokenUsage call = f.call("search", "openai", "gpt-4o-mini", at(0, 5)).setEventId("id-1")
+                .setInputTokens(1000).setOutputTokens(1000).build();
+
+        f.send(call);
+        // the same id stamped again a minute later: both windows are open, so it is the same call
+        f.send(TokenUsage.newBuilder(call).setTimestamp(at(1, 5)).build());
+        f.tick(at(6, 1)); // 10:00 is final
+        f.send(call); // a re-send after that is late: never counted, dead-lettered
+        f.tick(at(7, 1)); // 10:01 is final
+
+        Map<String, TeamCostWindow> windows = f.costsOf("search");
+        // once: (1000 * 0.15 + 1000 * 0.60) / 1e6 = 0.00075, in 10:00 only
+        assertThat(windows.get(T0.toString()).getApiCostUsd()).isEqualTo(new BigDecimal("0.000750000"));
+        assertThat(windows).doesNotContainKey(at(1, 0).toString());
+        assertThat(f.listener.duplicates.get()).isEqualTo(1);
+        assertThat(f.deadLetterReasons()).containsExactly("late");
+    }
+
+    @Test
+    void openWindowsAndTheirIdsReachTheStoresAtEachCommitAndTheIdsLeaveWhenTheWindowIsFinal() {
+        f = new TopologyFixture();
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 5)).setEventId("a")
+                .setInputTokens(1000).setOutputTokens(1000).build());
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 6)).setEventId("b")
+                .setInputTokens(2000).setOutputTokens(0).build());
+
+        // the test driver commits after every record: the buffered window was written by the hook
+        org.apache.kafka.streams.state.WindowStore<String, io.spendmonitor.streams.cost.TeamWindow> windows =
+                f.driver.getWindowStore(SpendTopology.WINDOW_STORE);
+        io.spendmonitor.streams.cost.TeamWindow stored = windows.fetch("search", T0.toEpochMilli());
+        // (1000 * 0.15 + 1000 * 0.60 + 2000 * 0.15) / 1e6 = 0.00105 USD = 0.00105 * 1e15 = 1,050,000,000,000 femto-USD
+        assertThat(stored.apiCostFemto()).isEqualTo(1_050_000_000_000L);
+        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> ids = f.driver.getKeyValueStore(SpendTopology.WINDOW_IDS_STORE);
+        String chunk = "search|" + T0.toEpochMilli() + "|0";
+        assertThat(ids.get(chunk)).hasSize(2 * Long.BYTES);
+        assertThat(java.nio.ByteBuffer.wrap(ids.get(chunk)).getLong(0)).isEqualTo(EventIdSet.hash("a"));
+
+        f.tick(at(6, 1));
+        assertThat(ids.get(chunk)).isNull();
+        assertThat(windows.fetch("search", T0.toEpochMilli()).apiCostFemto()).isEqualTo(1_050_000_000_000L);
+    }
+
+    @Test
     void anIdleSelfHosted70bCostsHundredsOfTimesTheApiAndBothAlertsFireOnce() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-3.5-turbo", "0.50", null, null, "1.50", "2024-01-25T00:00:00Z");

@@ -42,7 +42,7 @@ class TopologyNamesTest {
         assertThat(names).containsExactly("alerts-sink", "dead-letter-gpu-utilization-sink",
                 "dead-letter-token-usage-sink", "gpu-utilization-source", "price-catalog-source", "price-catalog-updater",
                 "team-budgets-source", "team-budgets-updater", "team-costs-sink", "team-spend", "token-usage-source");
-        assertThat(stores).containsExactly("event-ids", "partition-clock", "price-catalog", "team-budgets",
+        assertThat(stores).containsExactly("open-window-ids", "partition-clock", "price-catalog", "team-budgets", "team-spend-commit-hook",
                 "team-state", "team-windows");
         assertThat(description).doesNotContain("KSTREAM-").doesNotContain("repartition");
     }
