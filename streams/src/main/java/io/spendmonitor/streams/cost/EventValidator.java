@@ -22,7 +22,6 @@ public final class EventValidator {
     public static final int MAX_NAME_LENGTH = 200;
     /** No GPU rents for more than this an hour; above it the sample is garbage. */
     public static final java.math.BigDecimal MAX_GPU_USD_PER_HOUR = java.math.BigDecimal.valueOf(10_000);
-    private static final java.util.regex.Pattern BAD_NAME_CHARS = java.util.regex.Pattern.compile("[\\p{Cc}\\uFFFD<>\"'`\\\\]");
 
     private final long minMillis;
     private final Duration maxAhead;
@@ -99,7 +98,19 @@ public final class EventValidator {
      * no markup or quoting characters ({@code < > " ' ` \}).
      */
     static boolean badName(String s) {
-        return s == null || s.length() > MAX_NAME_LENGTH || BAD_NAME_CHARS.matcher(s).find();
+        if (s == null || s.length() > MAX_NAME_LENGTH) {
+            return true;
+        }
+        // a loop, not a regular expression: this runs on several fields of every event
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) // control characters (Unicode category Cc)
+                    || c == '\uFFFD'                    // what a decoder leaves of invalid UTF-8
+                    || c == '<' || c == '>' || c == '"' || c == '\'' || c == '`' || c == '\\') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean blank(String s) {

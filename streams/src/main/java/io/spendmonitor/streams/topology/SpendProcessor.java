@@ -70,9 +70,9 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
      * (least recently evaluated teams are dropped and read back from the store when needed).
      */
     /**
-     * Every team state of this task, as in the team-state store (which stays the record: it is
-     * written on every change and read back whole when the task starts), so a finalized minute does
-     * not deserialize every team's state again.
+     * Every team state of this task, ahead of the team-state store by at most one commit (the store
+     * stays the record: changed states are written at each commit and read back whole when the task
+     * starts), so a finalized minute does not deserialize or serialize every team's state.
      */
     private final Map<String, TeamState> states = new HashMap<>();
     private final java.util.LinkedHashMap<String, java.util.ArrayDeque<MinuteSummary>> horizons =
@@ -92,6 +92,8 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     private final Map<Long, Map<String, OpenWindow>> open = new HashMap<>();
     /** The windows changed since the last commit. */
     private final List<OpenWindow> dirty = new ArrayList<>();
+    /** Teams whose state changed since the last commit (written with the windows, see {@link #writeBuffered}). */
+    private final java.util.Set<String> dirtyStates = new java.util.LinkedHashSet<>();
     /** The hashes of the event ids counted in the open windows (a duplicate of one is dropped). */
     private final EventIdSet openIds = new EventIdSet();
     /** Ids per record of the id store: an open window's ids are stored in chunks of this many. */
@@ -160,6 +162,7 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         horizons.clear();
         open.clear();
         dirty.clear();
+        dirtyStates.clear();
         openIds.clear();
         this.finalizedUpTo = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, TeamState> it = teams.all()) {
@@ -200,7 +203,7 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         }
     }
 
-    /** The commit hook: every changed window, and the new ids of each, go to the stores. */
+    /** The commit hook: every changed window (with its new ids) and every changed team state go to the stores. */
     private void writeBuffered() {
         for (OpenWindow ow : dirty) {
             if (!ow.dirty) {
@@ -221,6 +224,10 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             ow.dirty = false;
         }
         dirty.clear();
+        for (String team : dirtyStates) {
+            teams.put(team, states.get(team));
+        }
+        dirtyStates.clear();
     }
 
     private static String idChunkKey(String team, long windowStart, int chunk) {
@@ -427,6 +434,7 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
                 if (windowEnd - state.lastActivityMs > eviction.toMillis()) {
                     teams.delete(team);
                     states.remove(team);
+                    dirtyStates.remove(team);
                     horizons.remove(team);
                     listener.evicted(team);
                 }
@@ -435,7 +443,7 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             List<MinuteSummary> horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
             List<AlertTransition> transitions = evaluator.evaluate(team, state, window, windowEnd, catalog,
                     budget(team, windowEnd), horizon);
-            teams.put(team, state);
+            dirtyStates.add(team); // written at the commit: once, however many minutes it is evaluated for
             listener.evaluated(team, state, windowEnd);
             for (AlertTransition t : transitions) {
                 context.forward(new Record<>(team, toAvro(t), windowEnd - 1), SpendTopology.ALERTS_SINK);
