@@ -80,6 +80,17 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up a phase after this long (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    @Option(names = "--latency-seconds", defaultValue = "60",
+            description = "How long to measure event-to-metric latency and the app's memory, with `run` in its own JVM (0: skip; default ${DEFAULT-VALUE}).")
+    int latencySeconds;
+
+    @Option(names = "--latency-rate", paramLabel = "EVENTS_PER_S",
+            description = "Events per second for the latency phase (default: half the full topology's measured rate).")
+    Double latencyRate;
+
+    @Option(names = "--app-heap", defaultValue = "1g", description = "-Xmx of the latency phase's app (default ${DEFAULT-VALUE}).")
+    String appHeap;
+
     @picocli.CommandLine.Mixin
     ClientOptions client = new ClientOptions();
 
@@ -121,10 +132,33 @@ public final class BenchCommand implements Runnable {
             out.printf("%-42s %,14.0f%n", "trivial windowed count, exactly-once", trivial);
             out.printf("%-42s %,14.0f%n", "full spend topology, exactly-once", full);
             out.printf("full/trivial=%.2f full/raw=%.2f%n", full / trivial, full / raw);
+            if (latencySeconds > 0) {
+                latency(config, registry, latencyRate != null ? latencyRate : full / 2, out);
+            }
         } finally {
             if (local != null) {
                 local.close();
             }
+        }
+    }
+
+    private void latency(Map<String, Object> config, RestSchemaRegistryClient registry, double rate, PrintStream out) {
+        Map<String, Object> phaseConfig = new HashMap<>(config);
+        String prefix = "bench-latency-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        phaseConfig.put(Topics.PREFIX_CONFIG, prefix);
+        Topics topics = Topics.fromConfig(phaseConfig, registry);
+        System.err.printf("latency phase: `run` in its own JVM (-Xmx%s), %,.0f events/s for %d s after a 15 s warm-up...%n",
+                appHeap, rate, latencySeconds);
+        LatencyPhase.Result r = new LatencyPhase(phaseConfig, partitions, teams, seed, appHeap)
+                .run(rate, Duration.ofSeconds(latencySeconds), topics, prefix + "spend-monitor", () -> createTopics(phaseConfig, topics));
+        out.printf("latency at %,.0f events/s (`run` in its own JVM, -Xmx%s, grace %ds), %,d events in %,d team-minutes:%n",
+                r.rate(), r.heap(), LatencyPhase.GRACE.toSeconds(), r.measured(), r.windows());
+        out.printf("%-42s %7.1f s / %5.1f s (max %.1f s)%n", "event to metric p50 / p99", r.p50Ms() / 1e3, r.p99Ms() / 1e3, r.maxMs() / 1e3);
+        out.printf("%-42s %7.2f s / %5.2f s%n", "after window end + grace, p50 / p99", r.afterCloseP50Ms() / 1e3, r.afterCloseP99Ms() / 1e3);
+        out.printf("%-42s %,7d / %,d / %,d MiB%n", "app RSS start / max / end", r.rssStartKiB() / 1024, r.rssMaxKiB() / 1024,
+                r.rssEndKiB() / 1024);
+        if (r.incompleteWindows() > 0) {
+            out.printf("WARNING: %d windows came out with fewer calls than were sent (late events dead-lettered)%n", r.incompleteWindows());
         }
     }
 
@@ -136,74 +170,24 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    private static final String[][] MODELS = {
-            {"openai", "gpt-4o-mini"}, {"openai", "gpt-4o"}, {"anthropic", "claude-sonnet-4-5"},
-            {"anthropic", "claude-haiku-4-5"}, {"google", "gemini-2.5-flash"}, {"openai", "gpt-4.1-mini"}};
-
-    /**
-     * A realistic mix: 90 % API calls over six models (with caching), 5 % self-hosted calls, 5 % GPU
-     * samples, 20,000 events per minute of event time over the teams.
-     */
+    /** The events: see {@link BenchEvents}; 20,000 a minute of event time, ending an hour ago. */
     private void produce(Map<String, Object> config, Topics topics) {
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get("bootstrap.servers"));
-        producerConfig.put("schema.registry.url", config.get("schema.registry.url"));
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        AvroSerializer<SpecificRecord> values = new AvroSerializer<>();
-        values.configure(producerConfig, false);
-        Random random = new Random(seed);
+        BenchEvents generator = new BenchEvents(seed, teams, topics);
         // a busy organisation: 20,000 calls a minute (at least 10 minutes of event time), ending an hour ago
         long spanMillis = Math.max(Duration.ofMinutes(10).toMillis(), events * 60_000L / 20_000);
         Instant start = Instant.now().minus(Duration.ofHours(1)).minusMillis(spanMillis);
-        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values)) {
-            Instant from = Instant.parse("2024-01-01T00:00:00Z");
-            for (String[] m : MODELS) {
-                PriceEntry e = new PriceEntry(ApiModelPrice.newBuilder().setProvider(m[0]).setModel(m[1])
-                        .setInputUsdPerMtok(usd("0.40")).setCachedInputUsdPerMtok(usd("0.10")).setOutputUsdPerMtok(usd("1.60"))
-                        .setEffectiveFrom(from).build());
-                producer.send(new ProducerRecord<>(topics.priceCatalog().name(), PriceKeys.key(e), e));
-            }
-            PriceEntry gpu = new PriceEntry(GpuPrice.newBuilder().setGpuModel("H100-80GB").setUsdPerHour(usd("2.99")).setEffectiveFrom(from).build());
-            producer.send(new ProducerRecord<>(topics.priceCatalog().name(), PriceKeys.key(gpu), gpu));
-            PriceEntry profile = new PriceEntry(SelfHostProfile.newBuilder().setModel("llama-3.1-8b").setGpuModel("H100-80GB")
-                    .setGpusPerReplica(1).setTokensPerSecondPerReplica(2500).setTargetUtilization(0.6).setMinReplicas(1)
-                    .setOverheadUsdPerHour(usd("0.50")).setApiEquivalent("openai/gpt-4o-mini").setEffectiveFrom(from).build());
-            producer.send(new ProducerRecord<>(topics.priceCatalog().name(), PriceKeys.key(profile), profile));
+        try (KafkaProducer<String, SpecificRecord> producer = BenchEvents.producer(config)) {
+            generator.sendPrices(producer);
             long reportEvery = Math.max(1, events / 10);
             for (long i = 0; i < events; i++) {
-                String team = "team-" + random.nextInt(teams);
                 // event time advances with the index, a little jitter
-                Instant at = start.plusMillis(i * spanMillis / events + random.nextInt(500));
-                int kind = random.nextInt(100);
-                if (kind < 5) {
-                    producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), team, GpuUtilization.newBuilder()
-                            .setTimestamp(at).setNode("node-" + (random.nextInt(50))).setGpuId(String.valueOf(random.nextInt(8)))
-                            .setGpuModel("H100-80GB").setTeam(team).setDeployment(team + "-llama").setModel("llama-3.1-8b")
-                            .setUtilization(random.nextDouble()).setIntervalSeconds(15).build()));
-                } else {
-                    boolean selfHosted = kind < 10;
-                    String[] m = MODELS[random.nextInt(MODELS.length)];
-                    long input = 100 + random.nextInt(4000);
-                    producer.send(new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
-                            .setEventId("bench-" + i).setTimestamp(at).setTeam(team).setApplication("app-" + random.nextInt(5))
-                            .setProvider(selfHosted ? "self-hosted" : m[0]).setModel(selfHosted ? "llama-3.1-8b" : m[1])
-                            .setDeployment(selfHosted ? team + "-llama" : null)
-                            .setInputTokens(input).setCachedInputTokens(random.nextInt((int) input / 2))
-                            .setOutputTokens(10 + random.nextInt(800)).build()));
-                }
+                producer.send(generator.next(i, start.plusMillis(i * spanMillis / events), 500));
                 if ((i + 1) % reportEvery == 0) {
                     System.err.printf("  produced %,d / %,d%n", i + 1, events);
                 }
             }
             producer.flush();
         }
-    }
-
-    private static BigDecimal usd(String s) {
-        return new BigDecimal(s).setScale(9);
     }
 
     private double rawConsume(Map<String, Object> config, Topics topics) {

@@ -61,8 +61,7 @@ public final class BreakEvenEvaluator {
 
     /** replicas = max(min_replicas, ceil(peak_tps / (tokens_per_second_per_replica * target_utilization))). */
     public static int replicas(long peakTokensPerMinute, SelfHostProfileSpec profile) {
-        BigDecimal capacityPerMinute = BigDecimal.valueOf(profile.tokensPerSecondPerReplica())
-                .multiply(BigDecimal.valueOf(profile.targetUtilization())).multiply(SIXTY);
+        BigDecimal capacityPerMinute = profile.capacityPerMinute();
         if (capacityPerMinute.signum() <= 0) {
             throw new IllegalArgumentException("profile " + profile.name() + " has no throughput");
         }

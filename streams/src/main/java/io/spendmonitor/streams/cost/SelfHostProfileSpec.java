@@ -20,6 +20,19 @@ public record SelfHostProfileSpec(String model, String gpuModel, int gpusPerRepl
                 equivalent.substring(0, slash), equivalent.substring(slash + 1));
     }
 
+    /** Computed once per profile: exact decimal arithmetic on doubles goes through their decimal text. */
+    private static final java.util.Map<SelfHostProfileSpec, BigDecimal> CAPACITY = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final BigDecimal SIXTY = BigDecimal.valueOf(60);
+
+    /**
+     * Tokens a minute one replica serves at the target utilization:
+     * tokens_per_second_per_replica * target_utilization * 60, exact (the doubles as written).
+     */
+    public BigDecimal capacityPerMinute() {
+        return CAPACITY.computeIfAbsent(this, p -> BigDecimal.valueOf(p.tokensPerSecondPerReplica())
+                .multiply(BigDecimal.valueOf(p.targetUtilization())).multiply(SIXTY));
+    }
+
     /** How alerts and the API name the profile, e.g. {@code llama-3.1-8b}. */
     public String name() {
         return model;
