@@ -1,16 +1,8 @@
 package io.spendmonitor.cli;
 
-import io.spendmonitor.avro.ApiModelPrice;
-import io.spendmonitor.avro.GpuPrice;
-import io.spendmonitor.avro.GpuUtilization;
-import io.spendmonitor.avro.PriceEntry;
-import io.spendmonitor.avro.SelfHostProfile;
-import io.spendmonitor.avro.TokenUsage;
 import io.spendmonitor.cluster.LocalCluster;
-import io.spendmonitor.schemas.PriceKeys;
 import io.spendmonitor.schemas.Topics;
 import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
-import io.spendmonitor.schemas.serde.AvroSerializer;
 import io.spendmonitor.streams.SpendApplication;
 import io.spendmonitor.streams.config.SpendConfig;
 import io.spendmonitor.streams.topology.SpendListener;
@@ -20,12 +12,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -37,8 +26,7 @@ import org.apache.kafka.streams.kstream.TimeWindows;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
-import java.math.BigDecimal;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,6 +79,9 @@ public final class BenchCommand implements Runnable {
     @Option(names = "--app-heap", defaultValue = "1g", description = "-Xmx of the latency phase's app (default ${DEFAULT-VALUE}).")
     String appHeap;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @picocli.CommandLine.Mixin
     ClientOptions client = new ClientOptions();
 
@@ -99,7 +90,10 @@ public final class BenchCommand implements Runnable {
         if (events < 1 || teams < 1 || partitions < 1) {
             throw new CliException("--events, --teams and --partitions must be positive", 2);
         }
-        PrintStream out = System.out;
+        if (latencySeconds < 0 || (latencyRate != null && !(latencyRate > 0))) {
+            throw new CliException("--latency-seconds must be 0 or more and --latency-rate positive", 2);
+        }
+        PrintWriter out = spec.commandLine().getOut();
         LocalCluster local = null;
         Map<String, Object> config;
         if (client.bootstrapServers == null || client.bootstrapServers.isBlank()) {
@@ -132,9 +126,11 @@ public final class BenchCommand implements Runnable {
             out.printf("%-42s %,14.0f%n", "trivial windowed count, exactly-once", trivial);
             out.printf("%-42s %,14.0f%n", "full spend topology, exactly-once", full);
             out.printf("full/trivial=%.2f full/raw=%.2f%n", full / trivial, full / raw);
+            out.flush();
             if (latencySeconds > 0) {
                 latency(config, registry, latencyRate != null ? latencyRate : full / 2, out);
             }
+            out.flush();
         } finally {
             if (local != null) {
                 local.close();
@@ -142,13 +138,13 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    private void latency(Map<String, Object> config, RestSchemaRegistryClient registry, double rate, PrintStream out) {
+    private void latency(Map<String, Object> config, RestSchemaRegistryClient registry, double rate, PrintWriter out) {
         Map<String, Object> phaseConfig = new HashMap<>(config);
         String prefix = "bench-latency-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         phaseConfig.put(Topics.PREFIX_CONFIG, prefix);
         Topics topics = Topics.fromConfig(phaseConfig, registry);
-        System.err.printf("latency phase: `run` in its own JVM (-Xmx%s), %,.0f events/s for %d s after a 15 s warm-up...%n",
-                appHeap, rate, latencySeconds);
+        System.err.printf("latency phase: `run` in its own JVM (-Xmx%s), %,.0f events/s for %d s after a %d s warm-up...%n",
+                appHeap, rate, latencySeconds, Math.min(15, latencySeconds));
         LatencyPhase.Result r = new LatencyPhase(phaseConfig, partitions, teams, seed, appHeap)
                 .run(rate, Duration.ofSeconds(latencySeconds), topics, prefix + "spend-monitor", () -> createTopics(phaseConfig, topics));
         out.printf("latency at %,.0f events/s (`run` in its own JVM, -Xmx%s, grace %ds), %,d events in %,d team-minutes:%n",

@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class LatencyPhase {
     static final Duration GRACE = Duration.ofSeconds(5);
+    /** Before the measured interval: the app's first commits and JIT warm-up are not measured. */
     private static final Duration WARM_UP = Duration.ofSeconds(15);
 
     record Result(double rate, int measured, long p50Ms, long p99Ms, long maxMs, long afterCloseP50Ms,
@@ -154,7 +155,8 @@ final class LatencyPhase {
         AtomicLong incomplete = new AtomicLong();
         AtomicLong received = new AtomicLong();
         long phaseStart = System.currentTimeMillis();
-        long measureFrom = phaseStart + WARM_UP.toMillis();
+        long measureFrom = phaseStart + Math.min(WARM_UP.toMillis(), measure.toMillis());
+        long windowMs = io.spendmonitor.streams.config.SpendConfig.of(config).settings().windowSizeMs();
         long measureTo = measureFrom + measure.toMillis();
         AtomicBoolean generating = new AtomicBoolean(true);
         AtomicLong sent = new AtomicLong();
@@ -175,7 +177,7 @@ final class LatencyPhase {
                     long now = System.currentTimeMillis();
                     ProducerRecord<String, SpecificRecord> record = events.next(i++, Instant.ofEpochMilli(now), 0);
                     if (now >= measureFrom && now < measureTo) {
-                        long windowStart = now - Math.floorMod(now, 60_000L);
+                        long windowStart = now - Math.floorMod(now, windowMs);
                         tracks.computeIfAbsent(record.key() + '|' + windowStart, k -> new Track())
                                 .add((int) (now - phaseStart), BenchEvents.isApiCall(record));
                     }
@@ -191,8 +193,8 @@ final class LatencyPhase {
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + phaseStart);
         long lastReport = System.currentTimeMillis();
-        // the last measured window is final one minute plus the grace after the measured interval
-        long deadline = measureTo + 60_000 + GRACE.toMillis() + 120_000;
+        // the last measured window is final a window plus the grace after the measured interval
+        long deadline = measureTo + windowMs + GRACE.toMillis() + 120_000;
         try (KafkaConsumer<String, TeamCostWindow> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
                 topics.teamCosts().valueSerde().deserializer())) {
             consumer.subscribe(List.of(topics.teamCosts().name()));

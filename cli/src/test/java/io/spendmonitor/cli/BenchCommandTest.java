@@ -1,0 +1,53 @@
+package io.spendmonitor.cli;
+
+import io.spendmonitor.cluster.KafkaCluster;
+import io.spendmonitor.cluster.KafkaClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code spend-monitor bench} in a tiny run against the real broker and registry: it proves the
+ * command works end to end (all phases, the app in its own JVM), not how fast anything is.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class BenchCommandTest {
+    private final KafkaCluster cluster;
+
+    BenchCommandTest(KafkaCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    @Test
+    void aTinyRunPrintsEveryPhaseTheRatiosTheLatencyAndTheAppsMemory() {
+        // 5 s windows so the latency phase's windows close quickly; the app's grace is 5 s
+        CliRun run = CliRun.of("bench", "--events", "3000", "--teams", "20", "--partitions", "2", "--latency-seconds", "3",
+                "--latency-rate", "300", "-X", "spend.window.size=PT5S", "-b", cluster.bootstrapServers(),
+                "-r", cluster.schemaRegistryUrl());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("phase (3,000 events, 2 partitions)", "raw consume", "trivial windowed count, exactly-once",
+                "full spend topology, exactly-once").containsPattern("full/trivial=\\d+\\.\\d\\d full/raw=\\d+\\.\\d\\d");
+        Matcher latency = Pattern.compile("event to metric p50 / p99\\s+([\\d.]+) s /\\s+([\\d.]+) s").matcher(run.out());
+        assertThat(latency.find()).as(run.out()).isTrue();
+        // an event is in the metric only once its window has ended and the 5 s grace has passed
+        assertThat(Double.parseDouble(latency.group(1))).isGreaterThanOrEqualTo(5.0);
+        assertThat(Double.parseDouble(latency.group(2))).isGreaterThanOrEqualTo(Double.parseDouble(latency.group(1)));
+        Matcher rss = Pattern.compile("app RSS start / max / end\\s+([\\d,]+) / ([\\d,]+) / ([\\d,]+) MiB").matcher(run.out());
+        assertThat(rss.find()).as(run.out()).isTrue();
+        // a JVM running Kafka Streams and an HTTP server holds more than 50 MiB
+        assertThat(Long.parseLong(rss.group(2).replace(",", ""))).isGreaterThan(50);
+        assertThat(run.out()).doesNotContain("WARNING");
+    }
+
+    @Test
+    void badNumbersExitWithTwo() {
+        assertThat(CliRun.of("bench", "--events", "0").exitCode()).isEqualTo(2);
+        assertThat(CliRun.of("bench", "--latency-seconds", "-1").exitCode()).isEqualTo(2);
+        assertThat(CliRun.of("bench", "--latency-rate", "0").exitCode()).isEqualTo(2);
+    }
+}
