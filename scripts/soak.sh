@@ -2,6 +2,8 @@
 # Soak: the app under steady simulated traffic from many teams, its RSS and state size sampled.
 #
 #   scripts/soak.sh [MINUTES] [TEAMS] [EVENTS_PER_SECOND]      # defaults: 30 10000 2000
+#   SOAK_RUN_ARGS="-X spend.horizon.minutes=5 -X spend.window.retention=PT12M" scripts/soak.sh
+#                                  # extra `run` options: a short retention shows the state level off
 #
 # Starts `spend-monitor local`, `run` (its own JVM, -Xmx1g) and `simulate steady` in real time,
 # samples the run process every 30 s (RSS, state directory size, records processed) into
@@ -19,7 +21,7 @@ export SPEND_SKIP_BUILD=1
 until grep -q schema.registry.url "$out/local.out" 2>/dev/null; do sleep 1; done
 b="$(sed -n 's/^bootstrap.servers=//p' "$out/local.out")"; r="$(sed -n 's/^schema.registry.url=//p' "$out/local.out")"
 JAVA_OPTS="-Xmx1g" "$root/spend-monitor" run -b "$b" -r "$r" --http-host 127.0.0.1 --http-port 0 --state-dir "$state" \
-  > "$out/run.out" 2> "$out/run.err" & run_launcher=$!; pids+=($run_launcher)
+  ${SOAK_RUN_ARGS:-} > "$out/run.out" 2> "$out/run.err" & run_launcher=$!; pids+=($run_launcher)
 until grep -q app.url "$out/run.out" 2>/dev/null; do sleep 1; done
 url="$(sed -n 's/^app.url=//p' "$out/run.out")"
 run_pid="$(pgrep -f "spend-monitor.jar run -b $b" | head -1)"

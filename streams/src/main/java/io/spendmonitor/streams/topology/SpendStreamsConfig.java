@@ -26,6 +26,9 @@ public final class SpendStreamsConfig {
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         // changelogs carry event time, which may be ahead of the broker's clock (see Topics)
         props.putIfAbsent(StreamsConfig.topicPrefix(io.spendmonitor.schemas.Topics.FUTURE_TIMESTAMPS), String.valueOf(Long.MAX_VALUE));
+        // every RocksDB store shares one bounded cache (memtables included): memory does not grow with state
+        props.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        BoundedRocksDbMemory.memoryMb(config.asMap().get(BoundedRocksDbMemory.MEMORY_MB)); // fail fast on a bad value
         props.put(DeadLetterHandlers.LISTENER_CONFIG, listener);
         return props;
     }
