@@ -62,6 +62,8 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     private KeyValueStore<String, TeamState> teams;
     private KeyValueStore<String, Long> clock;
     private KeyValueStore<String, TeamBudget> budgets;
+    /** Set when Kafka Streams threw the buffered objects away ({@link CommitHookStore#clearCache}). */
+    private boolean reload;
     /** End (ms) of the last window emitted and evaluated on this partition; null before the first event. */
     private Long finalizedUpTo;
     /**
@@ -149,21 +151,28 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
 
             @Override
             public void discardBuffered() {
-                loadFromStores();
+                // the stores may be changing hands right now: forget, and read them again when needed
+                clearBuffered();
+                reload = true;
             }
         });
         loadFromStores();
         loadCatalog(context);
     }
 
-    /** (Re)builds every object of this task from its stores: at start, and when uncommitted work is thrown away. */
-    private void loadFromStores() {
+    private void clearBuffered() {
         states.clear();
         horizons.clear();
         open.clear();
         dirty.clear();
         dirtyStates.clear();
         openIds.clear();
+    }
+
+    /** (Re)builds every object of this task from its stores: at start, and after buffered work was thrown away. */
+    private void loadFromStores() {
+        clearBuffered();
+        reload = false;
         this.finalizedUpTo = clock.get(CLOCK_KEY);
         try (KeyValueIterator<String, TeamState> it = teams.all()) {
             it.forEachRemaining(kv -> states.put(kv.key, kv.value));
@@ -257,6 +266,9 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        if (reload) {
+            loadFromStores();
+        }
         SpecificRecord value = record.value();
         if (value instanceof TokenUsage usage) {
             tokenUsage(record, usage);
