@@ -151,6 +151,36 @@ class SpendTopologyTest {
     }
 
     @Test
+    void idsBeyondOneChunkAndTheOpenWindowAreReadBackFromTheStoresWhenTheBufferIsDiscarded() {
+        f = new TopologyFixture();
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
+        int calls = SpendProcessor.IDS_PER_CHUNK + 904; // 5,000: one full chunk of ids and part of a second
+        for (int i = 0; i < calls; i++) {
+            f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 10)).setEventId("call-" + i)
+                    .setInputTokens(1000).setOutputTokens(0).build());
+        }
+        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> ids = f.driver.getKeyValueStore(SpendTopology.WINDOW_IDS_STORE);
+        assertThat(ids.get("search|" + T0.toEpochMilli() + "|0")).hasSize(4096 * Long.BYTES);
+        assertThat(ids.get("search|" + T0.toEpochMilli() + "|1")).hasSize(904 * Long.BYTES);
+
+        // what Kafka Streams does when it recycles the task: the objects are dropped, the stores stay
+        CommitHookStore hook = (CommitHookStore) f.driver.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
+        hook.clearCache();
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 20)).setEventId("call-4999") // in chunk 1: a copy
+                .setInputTokens(1000).setOutputTokens(0).build());
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 30)).setEventId("call-5000") // new
+                .setInputTokens(1000).setOutputTokens(0).build());
+        f.tick(at(6, 1));
+
+        TeamCostWindow w = f.costsOf("search").get(T0.toString());
+        // 5,001 calls of 1000 input tokens at $0.15 per 1M: 5001 * 1000 * 0.15 / 1e6 = 0.75015
+        assertThat(w.getApiCalls()).isEqualTo(5001);
+        assertThat(w.getApiCostUsd()).isEqualTo(new BigDecimal("0.750150000"));
+        assertThat(f.listener.duplicates.get()).isEqualTo(1);
+        assertThat(ids.get("search|" + T0.toEpochMilli() + "|1")).isNull();
+    }
+
+    @Test
     void anIdleSelfHosted70bCostsHundredsOfTimesTheApiAndBothAlertsFireOnce() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-3.5-turbo", "0.50", null, null, "1.50", "2024-01-25T00:00:00Z");
