@@ -41,19 +41,13 @@ final class EventIdSet {
 
     /** Adds the hash; false when it was already there. */
     boolean add(long hash) {
-        if (hash == 0) {
-            hash = ZERO_STAND_IN;
-        }
+        hash = stored(hash);
         if ((size + 1) * 2 > slots.length) {
             resize(slots.length * 2);
         }
-        int mask = slots.length - 1;
-        int i = index(hash, mask);
-        while (slots[i] != 0) {
-            if (slots[i] == hash) {
-                return false;
-            }
-            i = (i + 1) & mask;
+        int i = slot(hash);
+        if (slots[i] == hash) {
+            return false;
         }
         slots[i] = hash;
         size++;
@@ -61,33 +55,18 @@ final class EventIdSet {
     }
 
     boolean contains(long hash) {
-        if (hash == 0) {
-            hash = ZERO_STAND_IN;
-        }
-        int mask = slots.length - 1;
-        int i = index(hash, mask);
-        while (slots[i] != 0) {
-            if (slots[i] == hash) {
-                return true;
-            }
-            i = (i + 1) & mask;
-        }
-        return false;
+        hash = stored(hash);
+        return slots[slot(hash)] == hash;
     }
 
     /** Removes the hash (backward-shift deletion keeps every probe chain intact); false when absent. */
     boolean remove(long hash) {
-        if (hash == 0) {
-            hash = ZERO_STAND_IN;
+        hash = stored(hash);
+        int i = slot(hash);
+        if (slots[i] != hash) {
+            return false;
         }
         int mask = slots.length - 1;
-        int i = index(hash, mask);
-        while (slots[i] != hash) {
-            if (slots[i] == 0) {
-                return false;
-            }
-            i = (i + 1) & mask;
-        }
         int hole = i;
         int j = i;
         while (true) {
@@ -115,6 +94,21 @@ final class EventIdSet {
     void clear() {
         slots = new long[1024];
         size = 0;
+    }
+
+    /** 0 marks an empty slot, so the hash 0 is stored as a stand-in. */
+    private static long stored(long hash) {
+        return hash == 0 ? ZERO_STAND_IN : hash;
+    }
+
+    /** The slot that holds the hash, or the empty slot where it would go (linear probing). */
+    private int slot(long hash) {
+        int mask = slots.length - 1;
+        int i = index(hash, mask);
+        while (slots[i] != 0 && slots[i] != hash) {
+            i = (i + 1) & mask;
+        }
+        return i;
     }
 
     private static int index(long hash, int mask) {
