@@ -45,6 +45,12 @@ import java.util.Optional;
  * by team, so no repartition): validate, drop duplicate event ids, price at the event's own time,
  * add to the team's minute window; when stream time passes a window's end plus grace, emit the
  * team windows and evaluate every team of the partition (break-even, alerts).
+ *
+ * <p>Per event only objects change: the open windows, the set of open-window event ids and the
+ * team states are a write-behind buffer that {@link CommitHookStore} makes the processor write to
+ * the logged stores just before Kafka Streams commits (one record per changed window, id chunk or
+ * team state per commit, not per event), so the stores and changelogs always match the committed
+ * input offsets.
  */
 final class SpendProcessor implements Processor<String, SpecificRecord, String, Object> {
     private static final String CLOCK_KEY = "finalized-up-to";
@@ -67,16 +73,16 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     /** End (ms) of the last window emitted and evaluated on this partition; null before the first event. */
     private Long finalizedUpTo;
     /**
-     * Finalized windows of the horizon by team, oldest first: derived data (the window store is the
-     * record), kept so an evaluation does not read its team's 60 windows back every minute. Bounded
-     * (least recently evaluated teams are dropped and read back from the store when needed).
-     */
-    /**
      * Every team state of this task, ahead of the team-state store by at most one commit (the store
      * stays the record: changed states are written at each commit and read back whole when the task
      * starts), so a finalized minute does not deserialize or serialize every team's state.
      */
     private final Map<String, TeamState> states = new HashMap<>();
+    /**
+     * Finalized windows of the horizon by team, oldest first: derived data (the window store is the
+     * record), kept so an evaluation does not read its team's 60 windows back every minute. Bounded
+     * (least recently evaluated teams are dropped and read back from the store when needed).
+     */
     private final java.util.LinkedHashMap<String, java.util.ArrayDeque<MinuteSummary>> horizons =
             new java.util.LinkedHashMap<>(256, 0.75f, true) {
                 @Override
