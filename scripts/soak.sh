@@ -38,8 +38,8 @@ while kill -0 "$sim" 2>/dev/null; do
   st=$(( $(du -sk "$state" | cut -f1) / 1024 ))
   metrics="$(curl -s "$url/metrics")"
   exported=$(grep -c '^gpu_idle_gpus{\|^llm_api_cost_usd_total{' <<< "$metrics" || true)
-  heap=$(awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $2} END {printf "%d", s / 1048576}' <<< "$metrics")
-  processed=$(awk '/^kafka_stream_thread_process_total\{/ {s += $2} END {printf "%d", s}' <<< "$metrics")
+  heap=$(awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s / 1048576}' <<< "$metrics")
+  processed=$(awk '/^kafka_stream_thread_process_total\{/ {s += $NF} END {printf "%d", s}' <<< "$metrics")
   echo "$(( $(date +%s) - start )),$rss,$st,$heap,$processed,$exported" | tee -a "$out/samples.csv"
 done
 echo "samples in $out/samples.csv"
