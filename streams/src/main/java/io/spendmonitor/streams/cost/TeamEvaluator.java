@@ -167,7 +167,9 @@ public final class TeamEvaluator {
         Map<String, MinuteSummary.SelfHostMinute> selfHosted = new TreeMap<>();
         byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3], s[4],
                 new ArrayList<>(gpuModels.getOrDefault(model, new java.util.TreeSet<>())))));
-        return new MinuteSummary(windowEndMs, api, selfHosted, window.apiCostFemto(), window.gpuCostFemto());
+        // hash maps: every evaluation looks models up in each of the horizon's 60 minutes
+        return new MinuteSummary(windowEndMs, Map.copyOf(api), Map.copyOf(selfHosted), window.apiCostFemto(),
+                window.gpuCostFemto());
     }
 
     private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, int minutes,
