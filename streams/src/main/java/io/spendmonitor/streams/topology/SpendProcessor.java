@@ -102,6 +102,8 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
     private final List<OpenWindow> dirty = new ArrayList<>();
     /** Teams whose state changed since the last commit (written with the windows, see {@link #writeBuffered}). */
     private final java.util.Set<String> dirtyStates = new java.util.LinkedHashSet<>();
+    /** Id chunks of windows found final at start (see {@link #loadFromStores}), deleted at the next commit. */
+    private final List<String> staleIdChunks = new ArrayList<>();
     /** The hashes of the event ids counted in the open windows (a duplicate of one is dropped). */
     private final EventIdSet openIds = new EventIdSet();
     /** Ids per record of the id store: an open window's ids are stored in chunks of this many. */
@@ -172,6 +174,7 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
         open.clear();
         dirty.clear();
         dirtyStates.clear();
+        staleIdChunks.clear();
         openIds.clear();
     }
 
@@ -204,6 +207,13 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             int sep = e.getKey().lastIndexOf('|');
             String team = e.getKey().substring(0, sep);
             long start = Long.parseLong(e.getKey().substring(sep + 1));
+            if (start + settings.windowSizeMs() <= finalizedUpTo) {
+                // ids of a window already final (possible only without exactly-once): deleted at the next commit
+                for (int chunk : e.getValue().keySet()) {
+                    staleIdChunks.add(idChunkKey(team, start, chunk));
+                }
+                continue;
+            }
             OpenWindow ow = open.computeIfAbsent(start, s -> new HashMap<>())
                     .computeIfAbsent(team, t -> new OpenWindow(t, new TeamWindow(start)));
             for (byte[] chunk : e.getValue().values()) {
@@ -243,6 +253,8 @@ final class SpendProcessor implements Processor<String, SpecificRecord, String, 
             teams.put(team, states.get(team));
         }
         dirtyStates.clear();
+        staleIdChunks.forEach(windowIds::delete);
+        staleIdChunks.clear();
     }
 
     private static String idChunkKey(String team, long windowStart, int chunk) {

@@ -181,6 +181,26 @@ class SpendTopologyTest {
     }
 
     @Test
+    void idsLeftForAWindowAlreadyFinalAreNotLoadedAndAreDeletedAtTheNextCommit() {
+        f = new TopologyFixture();
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 10)).setEventId("first").setInputTokens(1000).build());
+        // what a crash without exactly-once could leave: ids of 09:50, final since 09:56
+        org.apache.kafka.streams.state.KeyValueStore<String, byte[]> ids = f.driver.getKeyValueStore(SpendTopology.WINDOW_IDS_STORE);
+        String stale = "search|" + T0.minus(Duration.ofMinutes(10)).toEpochMilli() + "|0";
+        ids.put(stale, java.nio.ByteBuffer.allocate(Long.BYTES).putLong(EventIdSet.hash("old")).array());
+
+        ((CommitHookStore) f.driver.getStateStore(SpendTopology.COMMIT_HOOK_STORE)).clearCache();
+        f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 20)).setEventId("old").setInputTokens(1000).build());
+        f.tick(at(6, 1));
+
+        assertThat(ids.get(stale)).isNull();
+        // both calls counted ("old" is no copy of anything open): 2 * 1000 * 0.15 / 1e6 = 0.0003
+        assertThat(f.costsOf("search").get(T0.toString()).getApiCostUsd()).isEqualTo(new BigDecimal("0.000300000"));
+        assertThat(f.listener.duplicates.get()).isZero();
+    }
+
+    @Test
     void anIdleSelfHosted70bCostsHundredsOfTimesTheApiAndBothAlertsFireOnce() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-3.5-turbo", "0.50", null, null, "1.50", "2024-01-25T00:00:00Z");
