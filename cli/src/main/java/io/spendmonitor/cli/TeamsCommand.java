@@ -332,7 +332,7 @@ public final class TeamsCommand implements Callable<Integer> {
                                 : amount(row.breakEven().savingsUsdPerHour()),
                         row.alerts().isEmpty() ? "-" : String.join(", ", row.alerts())));
             }
-            lines.addAll(align(rows));
+            lines.addAll(io.spendmonitor.producers.text.TextTable.align(rows, RIGHT));
         }
         if (!snapshot.recent().isEmpty()) {
             lines.add("");
@@ -364,29 +364,6 @@ public final class TeamsCommand implements Callable<Integer> {
 
     private static String usd(BigDecimal usd) {
         return "$" + amount(usd);
-    }
-
-    private static List<String> align(List<List<String>> rows) {
-        int[] widths = new int[HEADER.size()];
-        for (List<String> row : rows) {
-            for (int i = 0; i < row.size(); i++) {
-                widths[i] = Math.max(widths[i], row.get(i).length());
-            }
-        }
-        List<String> lines = new ArrayList<>();
-        for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.size(); i++) {
-                String cell = row.get(i);
-                String pad = " ".repeat(widths[i] - cell.length());
-                line.append(RIGHT[i] ? pad + cell : cell + (i < row.size() - 1 ? pad : ""));
-                if (i < row.size() - 1) {
-                    line.append("  ");
-                }
-            }
-            lines.add(line.toString().stripTrailing());
-        }
-        return lines;
     }
 
     /** Durations as the options take them: {@code 2s}, {@code 500ms}, {@code 1m}. */

@@ -14,6 +14,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
+import io.spendmonitor.producers.text.TextTable;
+
 import static io.spendmonitor.producers.jsonl.EventLineWriter.decimalText;
 
 /**
@@ -41,25 +43,7 @@ public final class PriceTable {
             Object entry = e.getEntry();
             rows.add(List.of(kind(entry), subject(entry), date(effectiveFrom(entry)), prices(entry), source(entry)));
         });
-        int[] widths = new int[HEADER.size()];
-        for (List<String> row : rows) {
-            for (int i = 0; i < row.size(); i++) {
-                widths[i] = Math.max(widths[i], row.get(i).length());
-            }
-        }
-        List<String> lines = new ArrayList<>();
-        for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < row.size(); i++) {
-                String cell = row.get(i);
-                line.append(cell);
-                if (i < row.size() - 1) {
-                    line.append(" ".repeat(widths[i] - cell.length() + 2));
-                }
-            }
-            lines.add(line.toString().stripTrailing());
-        }
-        return lines;
+        return TextTable.align(rows, null);
     }
 
     static String kind(Object entry) {
