@@ -1,6 +1,7 @@
 package io.spendmonitor.cli;
 
 import io.spendmonitor.cluster.LocalCluster;
+import io.spendmonitor.schemas.ClientConfigs;
 import io.spendmonitor.schemas.Topics;
 import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
 import io.spendmonitor.streams.SpendApplication;
@@ -181,7 +182,7 @@ public final class BenchCommand implements Runnable {
     }
 
     private void createTopics(Map<String, Object> config, Topics topics) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.get("bootstrap.servers")))) {
+        try (Admin admin = Admin.create(ClientConfigs.kafkaProperties(config))) {
             admin.createTopics(topics.newTopics(partitions, java.util.Optional.of((short) 1))).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new CliException("cannot create the benchmark topics: " + e.getMessage());
@@ -209,9 +210,10 @@ public final class BenchCommand implements Runnable {
     }
 
     private double rawConsume(Map<String, Object> config, Topics topics) {
-        Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get("bootstrap.servers"),
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        Map<String, Object> consumerConfig = new HashMap<>(ClientConfigs.kafkaProperties(config));
+        consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        consumerConfig.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        consumerConfig.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitionsToRead = new ArrayList<>();
             for (String topic : List.of(topics.tokenUsage().name(), topics.gpuUtilization().name())) {
