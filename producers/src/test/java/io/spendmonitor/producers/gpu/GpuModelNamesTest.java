@@ -17,9 +17,9 @@ class GpuModelNamesTest {
             NVIDIA L4                 | L4
             Tesla T4                  | T4
             Tesla V100-SXM2-16GB      | V100-16GB
-            NVIDIA H200               | H200
+            NVIDIA H200               | H200-141GB
             NVIDIA H100 NVL           | H100-NVL
-            NVIDIA H100 PCIe          | H100
+            NVIDIA H100 PCIe          | H100-80GB
             NVIDIA L40S               | L40S
             NVIDIA A10G               | A10G
             NVIDIA GeForce RTX 4090   | GeForce-RTX-4090

@@ -35,6 +35,17 @@ class NvidiaSmiSourceTest {
     }
 
     @Test
+    void readsARealH200NodeAsTheCatalogsH200() throws GpuReadException {
+        // recorded on a real H200 node (gpu/h200/README.md): the driver names it just "NVIDIA H200"
+        List<GpuReading> gpus = source("nvidia-smi-h200-busy.sh").read();
+
+        assertThat(gpus).containsExactly(new GpuReading("0", "GPU-9f85821e-377a-0393-30b8-c6c1d3c380bb", "NVIDIA H200",
+                1.0, 1011 * MIB, 143771 * MIB, 692.13, null, null, null, null));
+        // the default catalog prices it as H200-141GB: before, "H200" left every sample unpriced
+        assertThat(GpuModelNames.normalize(gpus.get(0).name())).isEqualTo("H200-141GB");
+    }
+
+    @Test
     void unknownFieldsAreUnknownNotZeroAndNoiseIsSkipped() throws GpuReadException {
         List<GpuReading> gpus = source("nvidia-smi-not-available.sh").read();
 
