@@ -51,7 +51,7 @@ public final class SpendConfig {
             Map.entry(BUDGET_WARN_FRACTION, "0.80"),
             Map.entry(BUDGET_FORECAST_MIN_ELAPSED, "0.10"),
             Map.entry(TIMESTAMP_MIN, "2020-01-01T00:00:00Z"),
-            Map.entry(TIMESTAMP_MAX_AHEAD, "P7D"),
+            Map.entry(TIMESTAMP_MAX_AHEAD, "PT1M"),
             Map.entry(TEAM_EVICTION, "P31D"),
             Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "spend-monitor"),
             Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));

@@ -50,4 +50,13 @@ public record ApiPrice(long inputFemtoPerToken, long cachedFemtoPerToken, long c
                         Math.multiplyExact(tokens.cacheWrite(), p.cacheWriteFemtoPerToken),
                         Math.multiplyExact(tokens.output(), p.outputFemtoPerToken)));
     }
+
+    /** {@link #costFemto} for token sums of many calls: exact at any size. */
+    public java.math.BigInteger costFemtoExact(TokenCounts tokens) {
+        ApiPrice p = longContext != null && tokens.input() > longContextThresholdTokens ? longContext : this;
+        java.math.BigInteger sum = java.math.BigInteger.valueOf(tokens.uncachedInput()).multiply(java.math.BigInteger.valueOf(p.inputFemtoPerToken));
+        sum = sum.add(java.math.BigInteger.valueOf(tokens.cached()).multiply(java.math.BigInteger.valueOf(p.cachedFemtoPerToken)));
+        sum = sum.add(java.math.BigInteger.valueOf(tokens.cacheWrite()).multiply(java.math.BigInteger.valueOf(p.cacheWriteFemtoPerToken)));
+        return sum.add(java.math.BigInteger.valueOf(tokens.output()).multiply(java.math.BigInteger.valueOf(p.outputFemtoPerToken)));
+    }
 }

@@ -1,6 +1,7 @@
 package io.spendmonitor.streams.cost;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -9,64 +10,79 @@ import java.util.Optional;
 
 /** DESIGN.md's break-even formulas, over the minute summaries of a trailing horizon. */
 public final class BreakEvenEvaluator {
-    private static final BigDecimal SIXTY = BigDecimal.valueOf(60);
+    private static final BigDecimal MS_PER_HOUR = BigDecimal.valueOf(3_600_000);
+    private static final BigDecimal MS_PER_MINUTE = BigDecimal.valueOf(60_000);
 
     private BreakEvenEvaluator() {
     }
 
     /**
-     * @param horizon  the finalized minutes of the horizon that had data (empty minutes are implied)
-     * @param minutes  the horizon's length in minutes: min(60, minutes since the team's first window)
+     * @param horizon   the finalized windows of the horizon that had data (empty windows are implied)
+     * @param horizonMs the horizon's length: min(60 minutes, time since the team's first window);
+     *                  {@code hours} of DESIGN.md is this / 3,600,000
+     * @param windowMs  the window length: peak_tps is the largest tokens-per-window / window seconds
      */
-    public static List<BreakEven> evaluate(List<MinuteSummary> horizon, int minutes, SelfHostProfileSpec profile,
+    public static List<BreakEven> evaluate(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
                                            Optional<BigDecimal> gpuUsdPerHour, Optional<ApiPrice> apiPrice) {
         List<BreakEven> results = new ArrayList<>();
-        if (minutes <= 0) {
+        if (horizonMs <= 0) {
             return results;
         }
-        apiMode(horizon, minutes, profile, gpuUsdPerHour).ifPresent(results::add);
-        selfHostedMode(horizon, minutes, profile, apiPrice).ifPresent(results::add);
+        apiMode(horizon, horizonMs, windowMs, profile, gpuUsdPerHour).ifPresent(results::add);
+        selfHostedMode(horizon, horizonMs, profile, apiPrice).ifPresent(results::add);
         return results;
+    }
+
+    /** With 1-minute windows: {@code minutes} of horizon (the DESIGN.md form, used by tests). */
+    public static List<BreakEven> evaluate(List<MinuteSummary> horizon, int minutes, SelfHostProfileSpec profile,
+                                           Optional<BigDecimal> gpuUsdPerHour, Optional<ApiPrice> apiPrice) {
+        return evaluate(horizon, minutes * 60_000L, 60_000L, profile, gpuUsdPerHour, apiPrice);
     }
 
     /**
      * counterfactual = (replicas * gpus_per_replica * gpu_usd_per_hour + overhead_usd_per_hour) * hours,
      * replicas = max(min_replicas, ceil(peak_tps / (tokens_per_second_per_replica * target_utilization))),
-     * peak_tps = the largest tokens-per-minute / 60 of the calls to the api_equivalent in the horizon.
+     * peak_tps = the largest tokens-per-window / window seconds of the calls to the api_equivalent in the horizon.
      */
-    static Optional<BreakEven> apiMode(List<MinuteSummary> horizon, int minutes, SelfHostProfileSpec profile,
+    static Optional<BreakEven> apiMode(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
                                        Optional<BigDecimal> gpuUsdPerHour) {
         String apiModel = profile.apiEquivalent();
-        long actualFemto = 0;
-        long peakTokensPerMinute = 0;
+        BigInteger actualFemto = BigInteger.ZERO;
+        long peakTokensPerWindow = 0;
         boolean called = false;
         for (MinuteSummary minute : horizon) {
             MinuteSummary.ApiMinute m = minute.apiModels().get(apiModel);
             if (m != null) {
                 called = true;
-                actualFemto += m.costFemto();
-                peakTokensPerMinute = Math.max(peakTokensPerMinute, m.input() + m.output());
+                actualFemto = actualFemto.add(m.costFemto());
+                peakTokensPerWindow = Math.max(peakTokensPerWindow, Math.addExact(m.input(), m.output()));
             }
         }
         if (!called || gpuUsdPerHour.isEmpty()) {
             return Optional.empty();
         }
-        int replicas = replicas(peakTokensPerMinute, profile);
-        int gpus = replicas * profile.gpusPerReplica();
+        int replicas = replicas(peakTokensPerWindow, windowMs, profile);
+        int gpus = Math.multiplyExact(replicas, profile.gpusPerReplica());
         BigDecimal hourly = gpuUsdPerHour.get().multiply(BigDecimal.valueOf(gpus)).add(profile.overheadUsdPerHour());
-        BigDecimal counterfactual = hourly.multiply(BigDecimal.valueOf(minutes)).divide(SIXTY, 15, RoundingMode.HALF_EVEN);
+        BigDecimal counterfactual = hourly.multiply(BigDecimal.valueOf(horizonMs)).divide(MS_PER_HOUR, 15, RoundingMode.HALF_EVEN);
         BigDecimal actual = Money.usd(actualFemto);
-        return Optional.of(result(profile, BreakEven.Mode.API, minutes, replicas, gpus, actual, counterfactual));
+        return Optional.of(result(profile, BreakEven.Mode.API, horizonMs, replicas, gpus, actual, counterfactual));
+    }
+
+    /** With 1-minute windows. */
+    public static int replicas(long peakTokensPerMinute, SelfHostProfileSpec profile) {
+        return replicas(peakTokensPerMinute, 60_000L, profile);
     }
 
     /** replicas = max(min_replicas, ceil(peak_tps / (tokens_per_second_per_replica * target_utilization))). */
-    public static int replicas(long peakTokensPerMinute, SelfHostProfileSpec profile) {
-        BigDecimal capacityPerMinute = profile.capacityPerMinute();
-        if (capacityPerMinute.signum() <= 0) {
+    public static int replicas(long peakTokensPerWindow, long windowMs, SelfHostProfileSpec profile) {
+        // peak_tps / (tps * target) = peak_tokens_per_window / (tps * target * 60 * windowMs / 60,000)
+        BigDecimal capacityPerWindow = profile.capacityPerMinute().multiply(BigDecimal.valueOf(windowMs))
+                .divide(MS_PER_MINUTE, 15, RoundingMode.HALF_EVEN);
+        if (capacityPerWindow.signum() <= 0) {
             throw new IllegalArgumentException("profile " + profile.name() + " has no throughput");
         }
-        // peak_tps / (tps * target) = peak_tokens_per_minute / (tps * target * 60)
-        int needed = new BigDecimal(peakTokensPerMinute).divide(capacityPerMinute, 0, RoundingMode.CEILING).intValueExact();
+        int needed = new BigDecimal(peakTokensPerWindow).divide(capacityPerWindow, 0, RoundingMode.CEILING).intValueExact();
         return Math.max(profile.minReplicas(), needed);
     }
 
@@ -74,9 +90,9 @@ public final class BreakEvenEvaluator {
      * actual = GPU cost of the deployments serving the profile's model; counterfactual = the tokens
      * they served priced at the api_equivalent's prices (the API call formula).
      */
-    static Optional<BreakEven> selfHostedMode(List<MinuteSummary> horizon, int minutes, SelfHostProfileSpec profile,
+    static Optional<BreakEven> selfHostedMode(List<MinuteSummary> horizon, long horizonMs, SelfHostProfileSpec profile,
                                               Optional<ApiPrice> apiPrice) {
-        long actualFemto = 0;
+        BigInteger actualFemto = BigInteger.ZERO;
         TokenCounts tokens = TokenCounts.ZERO;
         boolean runs = false;
         for (MinuteSummary minute : horizon) {
@@ -84,7 +100,7 @@ public final class BreakEvenEvaluator {
             // the profile describes serving on its GPU model: compare deployments on that GPU (or of unknown GPU)
             if (m != null && (m.gpuModels().isEmpty() || m.gpuModels().contains(profile.gpuModel()))) {
                 runs = true;
-                actualFemto += m.gpuCostFemto();
+                actualFemto = actualFemto.add(m.gpuCostFemto());
                 tokens = tokens.plus(m.tokens());
             }
         }
@@ -92,17 +108,18 @@ public final class BreakEvenEvaluator {
             return Optional.empty();
         }
         BigDecimal actual = Money.usd(actualFemto);
-        BigDecimal counterfactual = Money.usd(apiPrice.get().costFemto(tokens));
-        return Optional.of(result(profile, BreakEven.Mode.SELF_HOSTED, minutes, 0, 0, actual, counterfactual));
+        BigDecimal counterfactual = Money.usd(apiPrice.get().costFemtoExact(tokens));
+        return Optional.of(result(profile, BreakEven.Mode.SELF_HOSTED, horizonMs, 0, 0, actual, counterfactual));
     }
 
-    private static BreakEven result(SelfHostProfileSpec profile, BreakEven.Mode mode, int minutes, int replicas, int gpus,
+    private static BreakEven result(SelfHostProfileSpec profile, BreakEven.Mode mode, long horizonMs, int replicas, int gpus,
                                     BigDecimal actual, BigDecimal counterfactual) {
         Double ratio = counterfactual.signum() == 0 ? null
                 : actual.divide(counterfactual, MathContext.DECIMAL64).doubleValue();
-        // savings_usd_per_hour = (actual - counterfactual) / hours = (actual - counterfactual) * 60 / minutes
-        BigDecimal savings = actual.subtract(counterfactual).multiply(SIXTY)
-                .divide(BigDecimal.valueOf(minutes), 9, RoundingMode.HALF_EVEN);
+        // savings_usd_per_hour = (actual - counterfactual) / hours = (actual - counterfactual) * 3,600,000 / horizon ms
+        BigDecimal savings = actual.subtract(counterfactual).multiply(MS_PER_HOUR)
+                .divide(BigDecimal.valueOf(horizonMs), 9, RoundingMode.HALF_EVEN);
+        int minutes = (int) (horizonMs / 60_000L);
         return new BreakEven(profile.name(), profile.gpuModel(), mode, profile.apiEquivalent(), minutes, replicas, gpus,
                 Money.usdNanos(actual), Money.usdNanos(counterfactual), ratio, savings);
     }

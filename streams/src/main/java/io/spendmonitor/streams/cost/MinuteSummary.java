@@ -1,31 +1,42 @@
 package io.spendmonitor.streams.cost;
 
+import java.math.BigInteger;
 import java.util.Map;
 
 /**
- * What the trailing horizon keeps of one finalized minute: per API model its tokens, per open
- * model the self-hosted tokens and the GPU cost of the deployments serving it. Money in femto-USD.
+ * What the trailing horizon keeps of one finalized window: per API model its tokens, per open
+ * model the self-hosted tokens and the GPU cost of the deployments serving it. Money in femto-USD,
+ * exact at any size.
  */
 public record MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, Map<String, SelfHostMinute> selfHosted,
-                            long apiCostFemto, long gpuCostFemto) {
+                            BigInteger apiCostFemto, BigInteger gpuCostFemto) {
     public MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, Map<String, SelfHostMinute> selfHosted) {
-        this(windowEndMs, apiModels, selfHosted, apiModels.values().stream().mapToLong(ApiMinute::costFemto).sum(),
-                selfHosted.values().stream().mapToLong(SelfHostMinute::gpuCostFemto).sum());
+        this(windowEndMs, apiModels, selfHosted,
+                apiModels.values().stream().map(ApiMinute::costFemto).reduce(BigInteger.ZERO, BigInteger::add),
+                selfHosted.values().stream().map(SelfHostMinute::gpuCostFemto).reduce(BigInteger.ZERO, BigInteger::add));
     }
 
+    /** One API model ("provider/model") in one window. */
+    public record ApiMinute(long input, long cached, long cacheWrite, long output, BigInteger costFemto) {
+        public ApiMinute(long input, long cached, long cacheWrite, long output, long costFemto) {
+            this(input, cached, cacheWrite, output, BigInteger.valueOf(costFemto));
+        }
 
-    /** One API model ("provider/model") in one minute. */
-    public record ApiMinute(long input, long cached, long cacheWrite, long output, long costFemto) {
         public TokenCounts tokens() {
             return new TokenCounts(input, cached, cacheWrite, output);
         }
     }
 
-    /** One open model's deployments in one minute, and the GPU models they ran on. */
-    public record SelfHostMinute(long input, long cached, long cacheWrite, long output, long gpuCostFemto,
+    /** One open model's deployments in one window, and the GPU models they ran on. */
+    public record SelfHostMinute(long input, long cached, long cacheWrite, long output, BigInteger gpuCostFemto,
                                  java.util.List<String> gpuModels) {
         public SelfHostMinute {
             gpuModels = gpuModels == null ? java.util.List.of() : java.util.List.copyOf(gpuModels);
+        }
+
+        public SelfHostMinute(long input, long cached, long cacheWrite, long output, long gpuCostFemto,
+                              java.util.List<String> gpuModels) {
+            this(input, cached, cacheWrite, output, BigInteger.valueOf(gpuCostFemto), gpuModels);
         }
 
         public TokenCounts tokens() {
@@ -34,6 +45,6 @@ public record MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, 
     }
 
     public boolean isEmpty() {
-        return apiModels.isEmpty() && selfHosted.isEmpty() && apiCostFemto == 0 && gpuCostFemto == 0;
+        return apiModels.isEmpty() && selfHosted.isEmpty() && apiCostFemto.signum() == 0 && gpuCostFemto.signum() == 0;
     }
 }

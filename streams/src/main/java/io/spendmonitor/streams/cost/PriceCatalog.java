@@ -39,6 +39,10 @@ public final class PriceCatalog {
         if (entry.getEntry() instanceof ApiModelPrice api) {
             value = ApiPrice.from(api);
         } else if (entry.getEntry() instanceof GpuPrice gpu) {
+            if (gpu.getUsdPerHour() == null || gpu.getUsdPerHour().signum() < 0
+                    || gpu.getUsdPerHour().compareTo(EventValidator.MAX_GPU_USD_PER_HOUR) > 0) {
+                throw new IllegalArgumentException("usd_per_hour of " + gpu.getGpuModel() + " must be 0.." + EventValidator.MAX_GPU_USD_PER_HOUR);
+            }
             value = gpu.getUsdPerHour();
         } else if (entry.getEntry() instanceof SelfHostProfile profile) {
             value = SelfHostProfileSpec.from(profile);

@@ -9,6 +9,31 @@ public record SelfHostProfileSpec(String model, String gpuModel, int gpusPerRepl
                                   double targetUtilization, int minReplicas, BigDecimal overheadUsdPerHour,
                                   String apiProvider, String apiModel) {
 
+    /**
+     * A profile that cannot be evaluated is refused where it enters (catalog load, publish, the
+     * topology's catalog updater), never in the middle of an evaluation.
+     */
+    public SelfHostProfileSpec {
+        if (model == null || model.isBlank() || gpuModel == null || gpuModel.isBlank()) {
+            throw new IllegalArgumentException("a self-host profile needs model and gpu_model");
+        }
+        if (gpusPerReplica < 1 || gpusPerReplica > 1024) {
+            throw new IllegalArgumentException("gpus_per_replica must be 1..1024, got " + gpusPerReplica);
+        }
+        if (!(tokensPerSecondPerReplica >= 1 && tokensPerSecondPerReplica <= 1e9)) {
+            throw new IllegalArgumentException("tokens_per_second_per_replica must be 1..1e9, got " + tokensPerSecondPerReplica);
+        }
+        if (!(targetUtilization > 0 && targetUtilization <= 1)) {
+            throw new IllegalArgumentException("target_utilization must be in (0, 1], got " + targetUtilization);
+        }
+        if (minReplicas < 0 || minReplicas > 100_000) {
+            throw new IllegalArgumentException("min_replicas must be 0..100000, got " + minReplicas);
+        }
+        if (overheadUsdPerHour == null || overheadUsdPerHour.signum() < 0) {
+            throw new IllegalArgumentException("overhead_usd_per_hour must be 0 or more");
+        }
+    }
+
     public static SelfHostProfileSpec from(SelfHostProfile p) {
         String equivalent = p.getApiEquivalent();
         int slash = equivalent.indexOf('/');

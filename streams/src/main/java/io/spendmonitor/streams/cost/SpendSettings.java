@@ -28,6 +28,10 @@ public record SpendSettings(Duration windowSize, Duration grace, int horizonMinu
         if (windowSize.toMillis() <= 0 || windowSize.toMillis() % 1000 != 0) {
             throw new IllegalArgumentException("window size must be a positive whole number of seconds");
         }
+        if (3_600_000L % windowSize.toMillis() != 0) {
+            // windows must tile hours (and so days and months) exactly: a budget period never splits a window
+            throw new IllegalArgumentException("window size must divide one hour evenly (e.g. PT5S, PT1M, PT5M), got " + windowSize);
+        }
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace cannot be negative");
         }
@@ -42,6 +46,11 @@ public record SpendSettings(Duration windowSize, Duration grace, int horizonMinu
 
     public long windowSizeMs() {
         return windowSize.toMillis();
+    }
+
+    /** The break-even horizon in ms (a count of minutes, whatever the window size). */
+    public long horizonMs() {
+        return horizonMinutes * 60_000L;
     }
 
     public long graceMs() {

@@ -69,23 +69,25 @@ public final class TeamEvaluator {
             accumulate(state, window);
             learnDeploymentModels(state, window);
         }
-        long horizonStart = windowEndMs - settings.horizonMinutes() * windowMs;
+        long horizonStart = windowEndMs - settings.horizonMs();
         List<MinuteSummary> inHorizon = new ArrayList<>(horizon.size());
-        long apiFemto = 0;
-        long gpuFemto = 0;
+        java.math.BigInteger apiFemto = java.math.BigInteger.ZERO;
+        java.math.BigInteger gpuFemto = java.math.BigInteger.ZERO;
         for (MinuteSummary m : horizon) {
             if (m.windowEndMs() > horizonStart && m.windowEndMs() <= windowEndMs) {
                 inHorizon.add(m);
-                apiFemto += m.apiCostFemto();
-                gpuFemto += m.gpuCostFemto();
+                apiFemto = apiFemto.add(m.apiCostFemto());
+                gpuFemto = gpuFemto.add(m.gpuCostFemto());
             }
         }
-        int minutes = (int) Math.min(settings.horizonMinutes(), (windowEndMs - state.firstWindowStartMs) / windowMs);
-        state.horizonMinutes = minutes;
+        // the horizon: min(60 minutes, time since the team's first window), whatever the window size
+        long horizonMs = Math.min(settings.horizonMs(), windowEndMs - state.firstWindowStartMs);
+        state.horizonMs = horizonMs;
+        state.horizonMinutes = (int) (horizonMs / 60_000L);
         state.horizonApiCostFemto = apiFemto;
         state.horizonGpuCostFemto = gpuFemto;
 
-        breakEven(team, state, inHorizon, windowEndMs, minutes, catalog, transitions);
+        breakEven(team, state, inHorizon, windowEndMs, horizonMs, catalog, transitions);
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
             budget(team, state, window, windowEndMs, budget, transitions);
@@ -99,7 +101,7 @@ public final class TeamEvaluator {
             TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(key, k -> new TeamState.ModelTotals());
             t.provider = m.provider;
             t.model = m.model;
-            t.costUsd = t.costUsd.add(Money.usd(m.costFemto));
+            t.costUsd = t.costUsd.add(m.cost.usd());
             add(t, m);
         });
         window.selfhostModels().forEach((model, m) -> {
@@ -116,7 +118,7 @@ public final class TeamEvaluator {
             TeamState.GpuTotals g = state.gpuTotals.computeIfAbsent(d.deployment + "|" + gpuModel, k -> new TeamState.GpuTotals());
             g.deployment = d.deployment;
             g.gpuModel = gpuModel;
-            g.costUsd = g.costUsd.add(Money.usd(d.gpuCostFemto));
+            g.costUsd = g.costUsd.add(d.gpuCost.usd());
             g.idleCostUsd = g.idleCostUsd.add(Money.usd(d.idleCostFemto()));
             g.gpuSeconds += d.gpuSeconds;
             g.lastUtilization = d.utilization();
@@ -145,41 +147,44 @@ public final class TeamEvaluator {
     public MinuteSummary summarize(TeamState state, TeamWindow window, long windowEndMs) {
         Map<String, MinuteSummary.ApiMinute> api = new TreeMap<>();
         window.apiModels().forEach((key, m) -> api.put(key,
-                new MinuteSummary.ApiMinute(m.input, m.cached, m.cacheWrite, m.output, m.costFemto)));
-        Map<String, long[]> byModel = new TreeMap<>(); // input, cached, cacheWrite, output, gpuCostFemto
+                new MinuteSummary.ApiMinute(m.input, m.cached, m.cacheWrite, m.output, m.cost.value())));
+        Map<String, long[]> byModel = new TreeMap<>(); // input, cached, cacheWrite, output
+        Map<String, java.math.BigInteger> gpuCostByModel = new TreeMap<>();
         Map<String, java.util.TreeSet<String>> gpuModels = new TreeMap<>();
         window.selfhostModels().forEach((model, m) -> {
-            long[] sums = byModel.computeIfAbsent(model, k -> new long[5]);
-            sums[0] += m.input;
-            sums[1] += m.cached;
-            sums[2] += m.cacheWrite;
-            sums[3] += m.output;
+            long[] sums = byModel.computeIfAbsent(model, k -> new long[4]);
+            sums[0] = Math.addExact(sums[0], m.input);
+            sums[1] = Math.addExact(sums[1], m.cached);
+            sums[2] = Math.addExact(sums[2], m.cacheWrite);
+            sums[3] = Math.addExact(sums[3], m.output);
         });
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
             String model = d.model != null ? d.model : state.deploymentModels.get(d.deployment);
             if (model != null && d.gpuSeconds > 0) {
-                byModel.computeIfAbsent(model, k -> new long[5])[4] += d.gpuCostFemto;
+                byModel.computeIfAbsent(model, k -> new long[4]);
+                gpuCostByModel.merge(model, d.gpuCost.value(), java.math.BigInteger::add);
                 if (d.gpuModel != null) {
                     gpuModels.computeIfAbsent(model, k -> new java.util.TreeSet<>()).add(d.gpuModel);
                 }
             }
         }
         Map<String, MinuteSummary.SelfHostMinute> selfHosted = new TreeMap<>();
-        byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3], s[4],
+        byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3],
+                gpuCostByModel.getOrDefault(model, java.math.BigInteger.ZERO),
                 new ArrayList<>(gpuModels.getOrDefault(model, new java.util.TreeSet<>())))));
         // hash maps: every evaluation looks models up in each of the horizon's 60 minutes
-        return new MinuteSummary(windowEndMs, Map.copyOf(api), Map.copyOf(selfHosted), window.apiCostFemto(),
-                window.gpuCostFemto());
+        return new MinuteSummary(windowEndMs, Map.copyOf(api), Map.copyOf(selfHosted), window.apiCost().value(),
+                window.gpuCost().value());
     }
 
-    private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, int minutes,
+    private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, long horizonMs,
                            PriceCatalog catalog, List<AlertTransition> transitions) {
         long at = windowEndMs - 1; // prices in force during the evaluated window
         List<BreakEven> results = new ArrayList<>();
         Set<String> evaluated = new HashSet<>();
         for (SelfHostProfileSpec profile : catalog.profiles(at)) {
             Optional<ApiPrice> apiPrice = catalog.apiPrice(profile.apiProvider(), profile.apiModel(), null, at);
-            for (BreakEven result : BreakEvenEvaluator.evaluate(horizon, minutes, profile,
+            for (BreakEven result : BreakEvenEvaluator.evaluate(horizon, horizonMs, settings.windowSizeMs(), profile,
                     catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice)) {
                 results.add(result);
                 String key = result.mode() + "|" + profile.model() + "|" + profile.gpuModel();
@@ -272,7 +277,8 @@ public final class TeamEvaluator {
             Hysteresis.Change change = idle.hysteresis.observe(idleWindow, !idleWindow, settings.idleFireWindows(),
                     settings.idleResolveWindows(), windowEndMs);
             if (change == Hysteresis.Change.FIRED) {
-                long idleFemto = idle.streakIdleFemto.stream().mapToLong(Long::longValue).sum();
+                java.math.BigInteger idleFemto = idle.streakIdleFemto.stream().reduce(java.math.BigInteger.ZERO,
+                        java.math.BigInteger::add);
                 // idle USD/hour of those windows = their idle cost / their length in hours
                 BigDecimal perHour = Money.usd(idleFemto).multiply(BigDecimal.valueOf(3_600_000))
                         .divide(BigDecimal.valueOf((long) idle.streakIdleFemto.size() * settings.windowSizeMs()), 9,
@@ -294,7 +300,7 @@ public final class TeamEvaluator {
 
     private void budget(String team, TeamState state, TeamWindow window, long windowEndMs, Budget budget,
                         List<AlertTransition> transitions) {
-        BigDecimal spend = Money.usd(window.apiCostFemto() + window.gpuCostFemto());
+        BigDecimal spend = window.apiCost().usd().add(window.gpuCost().usd());
         Instant start = Instant.ofEpochMilli(window.windowStartMs());
         LocalDate day = start.atZone(ZoneOffset.UTC).toLocalDate();
         YearMonth month = YearMonth.from(day);

@@ -21,8 +21,10 @@ public final class TeamState {
     public long lastEvaluatedMs;
     /** Length in minutes of the horizon at the last evaluation, and its API and GPU cost (femto-USD). */
     public int horizonMinutes;
-    public long horizonApiCostFemto;
-    public long horizonGpuCostFemto;
+    public java.math.BigInteger horizonApiCostFemto = java.math.BigInteger.ZERO;
+    public java.math.BigInteger horizonGpuCostFemto = java.math.BigInteger.ZERO;
+    /** Length of the horizon at the last evaluation in ms (0 in states written before it was kept: use the minutes). */
+    public long horizonMs;
     /** Open model each deployment serves, learnt from samples and token events. */
     public Map<String, String> deploymentModels = new TreeMap<>();
     /** Break-even state machines by "MODE|model|gpu_model". */
@@ -71,7 +73,7 @@ public final class TeamState {
     public static final class IdleState {
         public Hysteresis hysteresis = new Hysteresis();
         /** Idle femto-USD of each window of the current idle streak, at most the firing count. */
-        public List<Long> streakIdleFemto = new ArrayList<>();
+        public List<java.math.BigInteger> streakIdleFemto = new ArrayList<>();
         public double lastUtilization;
     }
 

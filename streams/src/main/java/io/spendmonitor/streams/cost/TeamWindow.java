@@ -22,7 +22,7 @@ public final class TeamWindow {
     public static final String UNASSIGNED = "(unassigned)";
 
     private final long windowStartMs;
-    private long apiCostFemto;
+    private final FemtoSum apiCost = new FemtoSum();
     private long apiCalls;
     private long unpricedCalls;
     private long inputTokens;
@@ -30,8 +30,8 @@ public final class TeamWindow {
     private long cacheWriteInputTokens;
     private long outputTokens;
     private long selfhostTokens;
-    private long gpuCostFemto;
-    private long busyCostFemto;
+    private final FemtoSum gpuCost = new FemtoSum();
+    private final FemtoSum busyCost = new FemtoSum();
     private double gpuSeconds;
     private double busyGpuSeconds;
     private final Map<String, ModelStats> apiModels = new TreeMap<>();
@@ -52,7 +52,7 @@ public final class TeamWindow {
         public long cached;
         public long cacheWrite;
         public long output;
-        public long costFemto;
+        public final FemtoSum cost = new FemtoSum();
 
         ModelStats(String provider, String model) {
             this.provider = provider;
@@ -65,10 +65,10 @@ public final class TeamWindow {
 
         void add(TokenCounts t) {
             calls++;
-            input += t.input();
-            cached += t.cached();
-            cacheWrite += t.cacheWrite();
-            output += t.output();
+            input = Math.addExact(input, t.input());
+            cached = Math.addExact(cached, t.cached());
+            cacheWrite = Math.addExact(cacheWrite, t.cacheWrite());
+            output = Math.addExact(output, t.output());
         }
     }
 
@@ -79,8 +79,8 @@ public final class TeamWindow {
         public String gpuModel;
         public double gpuSeconds;
         public double busyGpuSeconds;
-        public long gpuCostFemto;
-        public long busyCostFemto;
+        public final FemtoSum gpuCost = new FemtoSum();
+        public final FemtoSum busyCost = new FemtoSum();
         public long tokens;
 
         DeploymentStats(String deployment) {
@@ -92,8 +92,8 @@ public final class TeamWindow {
             return gpuSeconds == 0 ? 0 : busyGpuSeconds / gpuSeconds;
         }
 
-        public long idleCostFemto() {
-            return gpuCostFemto - busyCostFemto;
+        public java.math.BigInteger idleCostFemto() {
+            return gpuCost.minus(busyCost);
         }
     }
 
@@ -107,18 +107,18 @@ public final class TeamWindow {
             unpricedCalls++;
             stats.unpricedCalls++;
         } else {
-            apiCostFemto = Math.addExact(apiCostFemto, costFemto);
-            stats.costFemto = Math.addExact(stats.costFemto, costFemto);
+            apiCost.add(costFemto);
+            stats.cost.add(costFemto);
         }
     }
 
     /** A call served by one of the team's own deployments of an open model. */
     public void addSelfHostedCall(String model, String deployment, TokenCounts tokens) {
         addTokens(tokens);
-        selfhostTokens += tokens.throughputTokens();
+        selfhostTokens = Math.addExact(selfhostTokens, tokens.throughputTokens());
         selfhostModels.computeIfAbsent(model, k -> new ModelStats("self-hosted", model)).add(tokens);
         DeploymentStats d = deployments.computeIfAbsent(deployment == null ? UNASSIGNED : deployment, DeploymentStats::new);
-        d.tokens += tokens.throughputTokens();
+        d.tokens = Math.addExact(d.tokens, tokens.throughputTokens());
         if (d.model == null) {
             d.model = model;
         }
@@ -140,38 +140,44 @@ public final class TeamWindow {
         }
         d.gpuModel = gpuModel;
         if (costFemto != null) {
-            gpuCostFemto = Math.addExact(gpuCostFemto, costFemto);
-            busyCostFemto = Math.addExact(busyCostFemto, busyFemto);
-            d.gpuCostFemto = Math.addExact(d.gpuCostFemto, costFemto);
-            d.busyCostFemto = Math.addExact(d.busyCostFemto, busyFemto);
+            gpuCost.add(costFemto);
+            busyCost.add(busyFemto);
+            d.gpuCost.add(costFemto);
+            d.busyCost.add(busyFemto);
         }
     }
 
     private void addTokens(TokenCounts t) {
-        inputTokens += t.input();
-        cachedInputTokens += t.cached();
-        cacheWriteInputTokens += t.cacheWrite();
-        outputTokens += t.output();
+        inputTokens = Math.addExact(inputTokens, t.input());
+        cachedInputTokens = Math.addExact(cachedInputTokens, t.cached());
+        cacheWriteInputTokens = Math.addExact(cacheWriteInputTokens, t.cacheWrite());
+        outputTokens = Math.addExact(outputTokens, t.output());
     }
 
     public long windowStartMs() {
         return windowStartMs;
     }
 
-    public long apiCostFemto() {
-        return apiCostFemto;
+    /** Exact sums of the window's calls and samples (see {@link FemtoSum}); read-only to callers. */
+    public FemtoSum apiCost() {
+        return apiCost;
     }
 
-    public long gpuCostFemto() {
-        return gpuCostFemto;
+    public FemtoSum gpuCost() {
+        return gpuCost;
     }
 
-    public long busyCostFemto() {
-        return busyCostFemto;
+    public FemtoSum busyCost() {
+        return busyCost;
     }
 
-    public long idleCostFemto() {
-        return gpuCostFemto - busyCostFemto;
+    public java.math.BigInteger idleCostFemto() {
+        return gpuCost.minus(busyCost);
+    }
+
+    /** True when the window holds nothing at all. */
+    public boolean isEmpty() {
+        return apiCalls == 0 && selfhostModels.isEmpty() && deployments.isEmpty();
     }
 
     public long apiCalls() {
@@ -232,22 +238,22 @@ public final class TeamWindow {
         for (ModelStats m : apiModels.values()) {
             models.add(ModelUsage.newBuilder().setProvider(m.provider).setModel(m.model).setCalls(m.calls)
                     .setInputTokens(m.input).setCachedInputTokens(m.cached).setCacheWriteInputTokens(m.cacheWrite)
-                    .setOutputTokens(m.output).setCostUsd(Money.usdNanos(m.costFemto)).build());
+                    .setOutputTokens(m.output).setCostUsd(Money.usdNanos(m.cost)).build());
         }
         List<DeploymentUsage> deploymentUsages = new ArrayList<>();
         for (DeploymentStats d : deployments.values()) {
             deploymentUsages.add(DeploymentUsage.newBuilder().setDeployment(d.deployment).setModel(d.model)
                     .setGpuModel(d.gpuModel).setGpuSeconds(d.gpuSeconds).setBusyGpuSeconds(d.busyGpuSeconds)
-                    .setGpuCostUsd(Money.usdNanos(d.gpuCostFemto)).setIdleCostUsd(Money.usdNanos(d.idleCostFemto()))
+                    .setGpuCostUsd(Money.usdNanos(d.gpuCost)).setIdleCostUsd(Money.usdNanos(d.idleCostFemto()))
                     .setTokens(d.tokens).build());
         }
         return TeamCostWindow.newBuilder()
                 .setTeam(team)
                 .setWindowStart(Instant.ofEpochMilli(windowStartMs))
                 .setWindowEnd(Instant.ofEpochMilli(windowStartMs + windowSizeMs))
-                .setApiCostUsd(Money.usdNanos(apiCostFemto))
-                .setGpuCostUsd(Money.usdNanos(gpuCostFemto))
-                .setBusyCostUsd(Money.usdNanos(busyCostFemto))
+                .setApiCostUsd(Money.usdNanos(apiCost))
+                .setGpuCostUsd(Money.usdNanos(gpuCost))
+                .setBusyCostUsd(Money.usdNanos(busyCost))
                 .setIdleCostUsd(Money.usdNanos(idleCostFemto()))
                 .setApiCalls(apiCalls)
                 .setUnpricedCalls(unpricedCalls)
@@ -266,12 +272,14 @@ public final class TeamWindow {
 
     // ---- compact binary form for the window store (a version byte first, so it can evolve) ----
 
-    private static final byte FORMAT = 1;
+    /** 1: money as longs (read still); 2: money as {@link FemtoSum}. */
+    private static final byte FORMAT_LONGS = 1;
+    private static final byte FORMAT = 2;
 
     public void writeTo(DataOutput out) throws IOException {
         out.writeByte(FORMAT);
         out.writeLong(windowStartMs);
-        out.writeLong(apiCostFemto);
+        apiCost.writeTo(out);
         out.writeLong(apiCalls);
         out.writeLong(unpricedCalls);
         out.writeLong(inputTokens);
@@ -279,8 +287,8 @@ public final class TeamWindow {
         out.writeLong(cacheWriteInputTokens);
         out.writeLong(outputTokens);
         out.writeLong(selfhostTokens);
-        out.writeLong(gpuCostFemto);
-        out.writeLong(busyCostFemto);
+        gpuCost.writeTo(out);
+        busyCost.writeTo(out);
         out.writeDouble(gpuSeconds);
         out.writeDouble(busyGpuSeconds);
         writeModels(out, apiModels);
@@ -292,19 +300,20 @@ public final class TeamWindow {
             writeNullable(out, d.gpuModel);
             out.writeDouble(d.gpuSeconds);
             out.writeDouble(d.busyGpuSeconds);
-            out.writeLong(d.gpuCostFemto);
-            out.writeLong(d.busyCostFemto);
+            d.gpuCost.writeTo(out);
+            d.busyCost.writeTo(out);
             out.writeLong(d.tokens);
         }
     }
 
     public static TeamWindow readFrom(DataInput in) throws IOException {
         byte format = in.readByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_LONGS) {
             throw new IOException("unknown team window format " + format);
         }
+        boolean longs = format == FORMAT_LONGS;
         TeamWindow w = new TeamWindow(in.readLong());
-        w.apiCostFemto = in.readLong();
+        w.apiCost.add(money(in, longs));
         w.apiCalls = in.readLong();
         w.unpricedCalls = in.readLong();
         w.inputTokens = in.readLong();
@@ -312,12 +321,12 @@ public final class TeamWindow {
         w.cacheWriteInputTokens = in.readLong();
         w.outputTokens = in.readLong();
         w.selfhostTokens = in.readLong();
-        w.gpuCostFemto = in.readLong();
-        w.busyCostFemto = in.readLong();
+        w.gpuCost.add(money(in, longs));
+        w.busyCost.add(money(in, longs));
         w.gpuSeconds = in.readDouble();
         w.busyGpuSeconds = in.readDouble();
-        readModels(in, w.apiModels, true);
-        readModels(in, w.selfhostModels, false);
+        readModels(in, w.apiModels, true, longs);
+        readModels(in, w.selfhostModels, false, longs);
         int deploymentCount = in.readInt();
         for (int i = 0; i < deploymentCount; i++) {
             DeploymentStats d = new DeploymentStats(in.readUTF());
@@ -325,8 +334,8 @@ public final class TeamWindow {
             d.gpuModel = readNullable(in);
             d.gpuSeconds = in.readDouble();
             d.busyGpuSeconds = in.readDouble();
-            d.gpuCostFemto = in.readLong();
-            d.busyCostFemto = in.readLong();
+            d.gpuCost.add(money(in, longs));
+            d.busyCost.add(money(in, longs));
             d.tokens = in.readLong();
             w.deployments.put(d.deployment, d);
         }
@@ -344,11 +353,16 @@ public final class TeamWindow {
             out.writeLong(m.cached);
             out.writeLong(m.cacheWrite);
             out.writeLong(m.output);
-            out.writeLong(m.costFemto);
+            m.cost.writeTo(out);
         }
     }
 
-    private static void readModels(DataInput in, Map<String, ModelStats> into, boolean keyByProvider) throws IOException {
+    private static FemtoSum money(DataInput in, boolean longs) throws IOException {
+        return longs ? FemtoSum.of(in.readLong()) : FemtoSum.readFrom(in);
+    }
+
+    private static void readModels(DataInput in, Map<String, ModelStats> into, boolean keyByProvider, boolean longs)
+            throws IOException {
         int count = in.readInt();
         for (int i = 0; i < count; i++) {
             ModelStats m = new ModelStats(in.readUTF(), in.readUTF());
@@ -358,7 +372,7 @@ public final class TeamWindow {
             m.cached = in.readLong();
             m.cacheWrite = in.readLong();
             m.output = in.readLong();
-            m.costFemto = in.readLong();
+            m.cost.add(money(in, longs));
             into.put(keyByProvider ? m.provider + "/" + m.model : m.model, m);
         }
     }

@@ -9,7 +9,7 @@ public record TokenCounts(long input, long cached, long cacheWrite, long output)
         if (input < 0 || cached < 0 || cacheWrite < 0 || output < 0) {
             throw new IllegalArgumentException("token counts cannot be negative");
         }
-        if (cached + cacheWrite > input) {
+        if (cached > input - cacheWrite) { // cached + cacheWrite > input, without overflow
             throw new IllegalArgumentException("cached (" + cached + ") + cache-write (" + cacheWrite
                     + ") input tokens exceed all input tokens (" + input + ")");
         }
@@ -22,11 +22,12 @@ public record TokenCounts(long input, long cached, long cacheWrite, long output)
 
     /** What throughput counts: input + output. */
     public long throughputTokens() {
-        return input + output;
+        return Math.addExact(input, output);
     }
 
     public TokenCounts plus(TokenCounts other) {
-        return new TokenCounts(input + other.input, cached + other.cached, cacheWrite + other.cacheWrite, output + other.output);
+        return new TokenCounts(Math.addExact(input, other.input), Math.addExact(cached, other.cached),
+                Math.addExact(cacheWrite, other.cacheWrite), Math.addExact(output, other.output));
     }
 
     public static final TokenCounts ZERO = new TokenCounts(0, 0, 0, 0);

@@ -172,8 +172,8 @@ public final class TeamQueries {
         m.put("start", Instant.ofEpochMilli(w.windowStartMs()).toString());
         m.put("end", Instant.ofEpochMilli(w.windowStartMs() + windowSizeMs).toString());
         m.put("final", w.windowStartMs() + windowSizeMs <= evaluatedUpTo);
-        m.put("api_cost_usd", usd(Money.usdNanos(w.apiCostFemto())));
-        m.put("gpu_cost_usd", usd(Money.usdNanos(w.gpuCostFemto())));
+        m.put("api_cost_usd", usd(Money.usdNanos(w.apiCost())));
+        m.put("gpu_cost_usd", usd(Money.usdNanos(w.gpuCost())));
         m.put("idle_cost_usd", usd(Money.usdNanos(w.idleCostFemto())));
         m.put("tokens", tokens(w.inputTokens(), w.cachedInputTokens(), w.cacheWriteInputTokens(), w.outputTokens()));
         m.put("selfhost_tokens", w.selfhostTokens());
@@ -184,16 +184,17 @@ public final class TeamQueries {
     }
 
     private Map<String, Object> horizon(TeamState s) {
-        int minutes = Math.max(1, s.horizonMinutes);
+        // the horizon's length (states written before it was kept in ms have the minutes)
+        long horizonMs = s.horizonMs > 0 ? s.horizonMs : Math.max(1, s.horizonMinutes) * 60_000L;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("minutes", s.horizonMinutes);
         m.put("api_cost_usd", usd(Money.usdNanos(s.horizonApiCostFemto)));
         m.put("gpu_cost_usd", usd(Money.usdNanos(s.horizonGpuCostFemto)));
-        // spend rate over the horizon: cost * 60 / minutes
-        m.put("api_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonApiCostFemto).multiply(BigDecimal.valueOf(60))
-                .divide(BigDecimal.valueOf(minutes), 15, java.math.RoundingMode.HALF_EVEN))));
-        m.put("gpu_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonGpuCostFemto).multiply(BigDecimal.valueOf(60))
-                .divide(BigDecimal.valueOf(minutes), 15, java.math.RoundingMode.HALF_EVEN))));
+        // spend rate over the horizon: cost * 3,600,000 / horizon ms
+        m.put("api_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonApiCostFemto).multiply(BigDecimal.valueOf(3_600_000))
+                .divide(BigDecimal.valueOf(horizonMs), 15, java.math.RoundingMode.HALF_EVEN))));
+        m.put("gpu_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonGpuCostFemto).multiply(BigDecimal.valueOf(3_600_000))
+                .divide(BigDecimal.valueOf(horizonMs), 15, java.math.RoundingMode.HALF_EVEN))));
         return m;
     }
 
@@ -263,43 +264,25 @@ public final class TeamQueries {
 
     /** Exact sums over this team's minute windows that start in [from, to). */
     public Map<String, Object> localCost(String team, Instant from, Instant to) {
-        long api = 0;
-        long gpu = 0;
-        long busy = 0;
-        long input = 0;
-        long cached = 0;
-        long cacheWrite = 0;
-        long output = 0;
-        long selfhost = 0;
-        long calls = 0;
-        int windowCount = 0;
+        io.spendmonitor.streams.cost.CostTotals totals = new io.spendmonitor.streams.cost.CostTotals();
         try (WindowStoreIterator<TeamWindow> it = windows().fetch(team, from, to.minusMillis(1))) {
             while (it.hasNext()) {
-                TeamWindow w = it.next().value;
-                windowCount++;
-                api += w.apiCostFemto();
-                gpu += w.gpuCostFemto();
-                busy += w.busyCostFemto();
-                input += w.inputTokens();
-                cached += w.cachedInputTokens();
-                cacheWrite += w.cacheWriteInputTokens();
-                output += w.outputTokens();
-                selfhost += w.selfhostTokens();
-                calls += w.apiCalls();
+                totals.add(it.next().value);
             }
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("team", team);
         m.put("from", from.toString());
         m.put("to", to.toString());
-        m.put("windows", windowCount);
-        m.put("api_cost_usd", usd(Money.usdNanos(api)));
-        m.put("gpu_cost_usd", usd(Money.usdNanos(gpu)));
-        m.put("busy_cost_usd", usd(Money.usdNanos(busy)));
-        m.put("idle_cost_usd", usd(Money.usdNanos(gpu - busy)));
-        m.put("tokens", tokens(input, cached, cacheWrite, output));
-        m.put("selfhost_tokens", selfhost);
-        m.put("api_calls", calls);
+        m.put("windows", totals.windows());
+        m.put("api_cost_usd", usd(totals.apiUsd()));
+        m.put("gpu_cost_usd", usd(totals.gpuUsd()));
+        m.put("busy_cost_usd", usd(totals.busyUsd()));
+        m.put("idle_cost_usd", usd(totals.idleUsd()));
+        m.put("tokens", tokens(totals.inputTokens(), totals.cachedInputTokens(), totals.cacheWriteInputTokens(),
+                totals.outputTokens()));
+        m.put("selfhost_tokens", totals.selfhostTokens());
+        m.put("api_calls", totals.apiCalls());
         return m;
     }
 
@@ -323,8 +306,8 @@ public final class TeamQueries {
                 Map<String, Object> p = new LinkedHashMap<>();
                 p.put("team", kv.key.key());
                 p.put("start", w.windowStartMs());
-                p.put("api_cost_usd", usd(Money.usdNanos(w.apiCostFemto())));
-                p.put("gpu_cost_usd", usd(Money.usdNanos(w.gpuCostFemto())));
+                p.put("api_cost_usd", usd(Money.usdNanos(w.apiCost())));
+                p.put("gpu_cost_usd", usd(Money.usdNanos(w.gpuCost())));
                 p.put("idle_cost_usd", usd(Money.usdNanos(w.idleCostFemto())));
                 p.put("idle_gpus", round3(w.idleGpus(windowSizeMs)));
                 points.add(p);

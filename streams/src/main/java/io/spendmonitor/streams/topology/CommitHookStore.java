@@ -9,7 +9,7 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 import java.util.Map;
 
 /**
- * A store that holds nothing itself: it lets the spend processor keep its open windows as
+ * A store that holds nothing itself: it lets the spend nodes keep their open windows and team states as
  * objects and write them to the real (logged) stores only when Kafka Streams is about to commit,
  * the way Kafka Streams' own record caches do. Kafka Streams flushes every {@link CachedStateStore}
  * of a task before it sends the task's changelog records and commits the transaction with the
@@ -32,14 +32,22 @@ final class CommitHookStore implements StateStore, CachedStateStore<Object, Obje
 
     private final String name;
     private volatile boolean open;
-    private Listener listener;
+    private final java.util.List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Objects the task's nodes share (the open-window buffer): one per task, like the store itself. */
+    private final java.util.Map<Class<?>, Object> shared = new java.util.HashMap<>();
 
     CommitHookStore(String name) {
         this.name = name;
     }
 
+    /** Adds a node's hook; each node of the task that buffers work adds its own. */
     void listener(Listener listener) {
-        this.listener = listener;
+        listeners.add(listener);
+    }
+
+    /** The task's one instance of {@code type}, made by {@code create} for the first node that asks. */
+    <T> T shared(Class<T> type, java.util.function.Supplier<T> create) {
+        return type.cast(shared.computeIfAbsent(type, t -> create.get()));
     }
 
     @Override
@@ -56,8 +64,8 @@ final class CommitHookStore implements StateStore, CachedStateStore<Object, Obje
 
     @Override
     public void flushCache() {
-        if (listener != null) {
-            listener.flushBuffered();
+        for (Listener l : listeners) {
+            l.flushBuffered();
         }
     }
 
@@ -73,8 +81,8 @@ final class CommitHookStore implements StateStore, CachedStateStore<Object, Obje
 
     @Override
     public void clearCache() {
-        if (listener != null) {
-            listener.discardBuffered();
+        for (Listener l : listeners) {
+            l.discardBuffered();
         }
     }
 
@@ -86,7 +94,8 @@ final class CommitHookStore implements StateStore, CachedStateStore<Object, Obje
     @Override
     public void close() {
         open = false;
-        listener = null;
+        listeners.clear();
+        shared.clear();
     }
 
     @Override

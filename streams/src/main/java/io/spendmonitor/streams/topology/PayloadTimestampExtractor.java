@@ -7,15 +7,24 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
- * Event time from the payload, never the wall clock. An absurd payload time (before the minimum or
- * far in the future) must not drag stream time along: such a record gets the partition's time
- * (or its produce time at the start) and the processor sends it to the dead-letter topic.
+ * Event time from the payload, never the wall clock. An absurd payload time (before the minimum, or
+ * further ahead of the wall clock than {@code spend.timestamp.max-ahead}) must not drag stream time
+ * along: such a record gets the partition's time (or 0 at the start: never its produce time) and
+ * {@code admit} sends it to the dead-letter topic. So no client's clock moves stream time past the
+ * wall clock plus the allowed skew.
  */
 public final class PayloadTimestampExtractor implements TimestampExtractor {
     private final EventValidator validator;
+    private final java.util.function.LongSupplier wallClock;
 
     public PayloadTimestampExtractor(EventValidator validator) {
+        this(validator, System::currentTimeMillis);
+    }
+
+    /** @param wallClock the wall clock in epoch ms (tests drive it with the test driver's clock) */
+    public PayloadTimestampExtractor(EventValidator validator, java.util.function.LongSupplier wallClock) {
         this.validator = validator;
+        this.wallClock = wallClock;
     }
 
     @Override
@@ -27,10 +36,11 @@ public final class PayloadTimestampExtractor implements TimestampExtractor {
         } else if (value instanceof GpuUtilization sample && sample.getTimestamp() != null) {
             payloadTime = sample.getTimestamp().toEpochMilli();
         }
-        if (payloadTime != null && !validator.absurd(payloadTime, System.currentTimeMillis())) {
+        if (payloadTime != null && !validator.absurd(payloadTime, wallClock.getAsLong())) {
             return payloadTime;
         }
-        // a negative time would make Streams drop the record silently: keep it countable
-        return partitionTime >= 0 ? partitionTime : Math.max(0, record.timestamp());
+        // a negative time would make Streams drop the record silently: keep it countable. Not its
+        // produce time either: a client with a fast clock stamps that ahead too. 0 moves nothing.
+        return Math.max(0, partitionTime);
     }
 }

@@ -38,4 +38,12 @@ public interface SpendListener {
 
     default void alert(AlertTransition transition) {
     }
+
+    /** A team's evaluation failed; its state was left as it was before (see the evaluate node). */
+    default void evaluationFailed(String team) {
+    }
+
+    /** A price-catalog entry was refused (it cannot be evaluated) and skipped. */
+    default void catalogEntryRejected(String key, String reason) {
+    }
 }

@@ -20,12 +20,19 @@ import java.time.Duration;
 /**
  * The spend topology. Every input topic is keyed by team, so all per-team work happens on the
  * partition that owns the team, without a repartition; the price catalog and budgets are small
- * and live whole in every instance (global stores).
+ * and live whole in every instance (global stores). The per-team work is four nodes of one
+ * sub-topology (forwarding between them is a method call), so {@code describe()} reads as the
+ * cost model:
  *
  * <pre>
  *   llm.token-usage ─┐
- *                    ├─► team-spend ─► spend.team-costs, spend.alerts, spend.dead-letter
- *   gpu.utilization ─┘    (open-window-ids, team-windows, team-state, partition-clock, commit hook)
+ *                    ├─► admit ─► price ─► window ─► evaluate ─► spend.alerts
+ *   gpu.utilization ─┘     │        │        └─► spend.team-costs
+ *                          └────────┴─► spend.dead-letter
+ *   admit:    event rules, future / late events, duplicate ids        (open-window-ids, partition-clock)
+ *   price:    {@link io.spendmonitor.streams.cost.Pricing} at the event's own time (pure)
+ *   window:   the open windows ({@link OpenWindows}); closes final ones (team-windows, partition-clock)
+ *   evaluate: break-even, idle capacity, budgets, alerts               (team-state, team-budgets)
  *   spend.price-catalog ─► price-catalog store (global)    spend.team-budgets ─► team-budgets store (global)
  * </pre>
  */
@@ -36,7 +43,10 @@ public final class SpendTopology {
     public static final String BUDGET_SOURCE = "team-budgets-source";
     public static final String PRICE_UPDATER = "price-catalog-updater";
     public static final String BUDGET_UPDATER = "team-budgets-updater";
-    public static final String SPEND_PROCESSOR = "team-spend";
+    public static final String ADMIT_NODE = "admit";
+    public static final String PRICE_NODE = "price";
+    public static final String WINDOW_NODE = "window";
+    public static final String EVALUATE_NODE = "evaluate";
     public static final String TEAM_COSTS_SINK = "team-costs-sink";
     public static final String ALERTS_SINK = "alerts-sink";
     public static final String DEAD_LETTER_TOKEN_SINK = "dead-letter-token-usage-sink";
@@ -44,9 +54,9 @@ public final class SpendTopology {
 
     public static final String PRICE_STORE = "price-catalog";
     public static final String BUDGET_STORE = "team-budgets";
-    /** The event-id hashes of the open windows, in chunks (see {@link SpendProcessor}). */
+    /** The event-id hashes of the open windows, in chunks (see {@link OpenWindows}). */
     public static final String WINDOW_IDS_STORE = "open-window-ids";
-    /** Not data: the point where the processor writes its open windows before each commit. */
+    /** Not data: the point where the nodes write their buffered objects before each commit. */
     public static final String COMMIT_HOOK_STORE = "team-spend-commit-hook";
     public static final String WINDOW_STORE = "team-windows";
     public static final String TEAM_STATE_STORE = "team-state";
@@ -55,25 +65,32 @@ public final class SpendTopology {
     private SpendTopology() {
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener) {
+        return build(config, topics, catalog, listener, System::currentTimeMillis);
+    }
+
+    /** @param wallClock the wall clock the timestamp extractor compares payload times with (tests pass the driver's) */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener,
+                                 java.util.function.LongSupplier wallClock) {
         SpendSettings settings = config.settings();
         EventValidator validator = new EventValidator(config.timestampMin(), config.timestampMaxAhead());
+        long maxAheadMs = config.timestampMaxAhead().toMillis();
         Duration windowRetention = config.windowRetention();
         // the break-even horizon is read back from the window store: it must outlive horizon + grace
-        long needed = (settings.horizonMinutes() + 1) * settings.windowSizeMs() + settings.graceMs();
+        long needed = settings.horizonMs() + settings.windowSizeMs() + settings.graceMs();
         if (windowRetention.toMillis() < needed) {
             throw new IllegalArgumentException("'" + SpendConfig.WINDOW_RETENTION + "' must cover the break-even horizon and the grace ("
                     + java.time.Duration.ofMillis(needed) + ")");
         }
-        PayloadTimestampExtractor timestamps = new PayloadTimestampExtractor(validator);
+        PayloadTimestampExtractor timestamps = new PayloadTimestampExtractor(validator, wallClock);
         Topology topology = new Topology();
 
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PRICE_STORE), Serdes.String(),
                         topics.priceCatalog().valueSerde()).withLoggingDisabled(),
                 PRICE_SOURCE, timestamps, Serdes.String().deserializer(), topics.priceCatalog().valueSerde().deserializer(),
-                topics.priceCatalog().name(), PRICE_UPDATER, () -> new PriceCatalogUpdater(catalog));
+                topics.priceCatalog().name(), PRICE_UPDATER, () -> new PriceCatalogUpdater(catalog, listener));
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUDGET_STORE), Serdes.String(),
                         topics.teamBudgets().valueSerde()).withLoggingDisabled(),
@@ -85,38 +102,46 @@ public final class SpendTopology {
         topology.addSource(Topology.AutoOffsetReset.EARLIEST, GPU_SOURCE, timestamps, Serdes.String().deserializer(),
                 topics.gpuUtilization().valueSerde().deserializer(), topics.gpuUtilization().name());
 
-        ProcessorSupplier spend = () -> new SpendProcessor(settings, validator, catalog, listener, config.teamEviction());
-        topology.addProcessor(SPEND_PROCESSOR, spend, TOKEN_USAGE_SOURCE, GPU_SOURCE);
-        // no record caches: the processor buffers open windows as objects and writes them once a commit
-        topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), SPEND_PROCESSOR);
+        TaskBuffers buffers = new TaskBuffers(settings.windowSizeMs(), settings.graceMs());
+        topology.addProcessor(ADMIT_NODE, (ProcessorSupplier) () -> new AdmitNode(buffers, validator, maxAheadMs, listener),
+                TOKEN_USAGE_SOURCE, GPU_SOURCE);
+        topology.addProcessor(PRICE_NODE, (ProcessorSupplier) () -> new PriceNode(catalog, listener), ADMIT_NODE);
+        topology.addProcessor(WINDOW_NODE, (ProcessorSupplier) () -> new WindowNode(buffers, settings.windowSizeMs(),
+                settings.graceMs(), listener), PRICE_NODE);
+        topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
+                config.teamEviction()), WINDOW_NODE);
+        // no record caches: the nodes buffer open windows and team states as objects and write them once a commit
+        topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_IDS_STORE),
-                Serdes.String(), Serdes.ByteArray()), SPEND_PROCESSOR);
+                Serdes.String(), Serdes.ByteArray()), ADMIT_NODE, WINDOW_NODE);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(WINDOW_STORE, windowRetention, settings.windowSize(), false),
-                Serdes.String(), StateSerdes.teamWindow()), SPEND_PROCESSOR);
+                Serdes.String(), StateSerdes.teamWindow()), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TEAM_STATE_STORE),
-                Serdes.String(), StateSerdes.teamState()), SPEND_PROCESSOR);
+                Serdes.String(), StateSerdes.teamState()), EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),
-                Serdes.String(), Serdes.Long()), SPEND_PROCESSOR);
+                Serdes.String(), Serdes.Long()), ADMIT_NODE, WINDOW_NODE);
 
         topology.addSink(TEAM_COSTS_SINK, topics.teamCosts().name(), Serdes.String().serializer(),
-                topics.teamCosts().valueSerde().serializer(), SPEND_PROCESSOR);
+                topics.teamCosts().valueSerde().serializer(), WINDOW_NODE);
         topology.addSink(ALERTS_SINK, topics.alerts().name(), Serdes.String().serializer(),
-                topics.alerts().valueSerde().serializer(), SPEND_PROCESSOR);
+                topics.alerts().valueSerde().serializer(), EVALUATE_NODE);
         topology.addSink(DEAD_LETTER_TOKEN_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
-                topics.tokenUsage().valueSerde().serializer(), SPEND_PROCESSOR);
+                topics.tokenUsage().valueSerde().serializer(), ADMIT_NODE, PRICE_NODE);
         topology.addSink(DEAD_LETTER_GPU_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
-                topics.gpuUtilization().valueSerde().serializer(), SPEND_PROCESSOR);
+                topics.gpuUtilization().valueSerde().serializer(), ADMIT_NODE, PRICE_NODE);
         return topology;
     }
 
     /** Keeps the global price store and the shared in-memory catalog in step. */
     static final class PriceCatalogUpdater implements Processor<String, PriceEntry, Void, Void> {
         private final PriceCatalog catalog;
+        private final SpendListener listener;
         private KeyValueStore<String, PriceEntry> store;
 
-        PriceCatalogUpdater(PriceCatalog catalog) {
+        PriceCatalogUpdater(PriceCatalog catalog, SpendListener listener) {
             this.catalog = catalog;
+            this.listener = listener;
         }
 
         @Override
@@ -132,8 +157,9 @@ public final class SpendTopology {
             try {
                 catalog.apply(record.key(), record.value());
             } catch (RuntimeException e) {
-                // a malformed key or entry must not stop pricing; it simply is not in the catalog
+                // a malformed key or an entry that cannot be evaluated must not stop pricing: skipped, logged, counted
                 org.slf4j.LoggerFactory.getLogger(SpendTopology.class).warn("ignoring price entry '{}': {}", record.key(), e.getMessage());
+                listener.catalogEntryRejected(record.key(), e.getMessage());
                 return;
             }
             if (record.value() == null) {

@@ -139,7 +139,7 @@ class SpendTopologyTest {
                 f.driver.getWindowStore(SpendTopology.WINDOW_STORE);
         io.spendmonitor.streams.cost.TeamWindow stored = windows.fetch("search", T0.toEpochMilli());
         // (1000 * 0.15 + 1000 * 0.60 + 2000 * 0.15) / 1e6 = 0.00105 USD = 0.00105 * 1e15 = 1,050,000,000,000 femto-USD
-        assertThat(stored.apiCostFemto()).isEqualTo(1_050_000_000_000L);
+        assertThat(stored.apiCost().value().longValueExact()).isEqualTo(1_050_000_000_000L);
         org.apache.kafka.streams.state.KeyValueStore<String, byte[]> ids = f.driver.getKeyValueStore(SpendTopology.WINDOW_IDS_STORE);
         String chunk = "search|" + T0.toEpochMilli() + "|0";
         assertThat(ids.get(chunk)).hasSize(2 * Long.BYTES);
@@ -147,14 +147,14 @@ class SpendTopologyTest {
 
         f.tick(at(6, 1));
         assertThat(ids.get(chunk)).isNull();
-        assertThat(windows.fetch("search", T0.toEpochMilli()).apiCostFemto()).isEqualTo(1_050_000_000_000L);
+        assertThat(windows.fetch("search", T0.toEpochMilli()).apiCost().value().longValueExact()).isEqualTo(1_050_000_000_000L);
     }
 
     @Test
     void idsBeyondOneChunkAndTheOpenWindowAreReadBackFromTheStoresWhenTheBufferIsDiscarded() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
-        int calls = SpendProcessor.IDS_PER_CHUNK + 904; // 5,000: one full chunk of ids and part of a second
+        int calls = OpenWindows.IDS_PER_CHUNK + 904; // 5,000: one full chunk of ids and part of a second
         for (int i = 0; i < calls; i++) {
             f.send(f.call("search", "openai", "gpt-4o-mini", at(0, 10)).setEventId("call-" + i)
                     .setInputTokens(1000).setOutputTokens(0).build());
@@ -336,7 +336,7 @@ class SpendTopologyTest {
 
         // bytes that do not decode are dead-lettered by the deserialization handler: counted here; the
         // test driver does not capture a handler's dead-letter records (SpendApplicationIntegrationTest does)
-        assertThat(f.deadLetterReasons()).containsExactly("negative-tokens", "missing-team", "absurd-timestamp",
+        assertThat(f.deadLetterReasons()).containsExactly("negative-tokens", "missing-team", "future-timestamp",
                 "inconsistent-tokens", "absurd-tokens", "bad-name", "bad-name", "bad-name", "unpriced");
         TeamCostWindow w = f.costsOf("search").get(T0.toString());
         // two good calls: 2 * 1000 * 0.15 / 1e6 = 0.0003; the unpriced call counts its tokens, not a cost

@@ -59,7 +59,19 @@ final class TopologyFixture implements AutoCloseable {
         this(Map.of());
     }
 
+    /**
+     * The wall clock of the test driver, and of the timestamp extractor: fixed, after every event
+     * time the tests use, unless a test sets it (so no test depends on today's date).
+     */
+    static final Instant DEFAULT_WALL_CLOCK = Instant.parse("2030-01-01T00:00:00Z");
+    private final java.util.concurrent.atomic.AtomicLong wallClock = new java.util.concurrent.atomic.AtomicLong();
+
     TopologyFixture(Map<String, ?> overrides) {
+        this(overrides, DEFAULT_WALL_CLOCK);
+    }
+
+    TopologyFixture(Map<String, ?> overrides, Instant wallClockStart) {
+        wallClock.set(wallClockStart.toEpochMilli());
         SpendConfig config = SpendConfig.of(overrides);
         Properties props = SpendStreamsConfig.properties(config, listener);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -68,7 +80,8 @@ final class TopologyFixture implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-        driver = new TopologyTestDriver(SpendTopology.build(config, topics, catalog, listener), props);
+        driver = new TopologyTestDriver(SpendTopology.build(config, topics, catalog, listener, wallClock::get), props,
+                wallClockStart);
         StringSerializer keys = new StringSerializer();
         tokens = driver.createInputTopic(topics.tokenUsage().name(), keys, topics.tokenUsage().valueSerde().serializer());
         gpus = driver.createInputTopic(topics.gpuUtilization().name(), keys, topics.gpuUtilization().valueSerde().serializer());
@@ -79,6 +92,16 @@ final class TopologyFixture implements AutoCloseable {
         costs = driver.createOutputTopic(topics.teamCosts().name(), keyReader, topics.teamCosts().valueSerde().deserializer());
         alerts = driver.createOutputTopic(topics.alerts().name(), keyReader, topics.alerts().valueSerde().deserializer());
         deadLetters = driver.createOutputTopic(topics.deadLetter().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Moves the wall clock on (wall-clock punctuations run: the quiet-partition rule). */
+    void advanceWallClock(java.time.Duration by) {
+        wallClock.addAndGet(by.toMillis());
+        driver.advanceWallClockTime(by);
+    }
+
+    Instant wallClock() {
+        return Instant.ofEpochMilli(wallClock.get());
     }
 
     // ---- prices ----
@@ -180,6 +203,18 @@ final class TopologyFixture implements AutoCloseable {
     static final class CountingListener implements SpendListener {
         final Map<String, Integer> rejected = new ConcurrentHashMap<>();
         final AtomicInteger duplicates = new AtomicInteger();
+        final List<String> catalogRejected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final AtomicInteger evaluationsFailed = new AtomicInteger();
+
+        @Override
+        public void catalogEntryRejected(String key, String reason) {
+            catalogRejected.add(key + ": " + reason);
+        }
+
+        @Override
+        public void evaluationFailed(String team) {
+            evaluationsFailed.incrementAndGet();
+        }
 
         @Override
         public void rejected(String reason, String topic) {

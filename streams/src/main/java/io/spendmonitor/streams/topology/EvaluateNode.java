@@ -1,0 +1,245 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.avro.SpendAlert;
+import io.spendmonitor.avro.TeamBudget;
+import io.spendmonitor.streams.cost.AlertTransition;
+import io.spendmonitor.streams.cost.MinuteSummary;
+import io.spendmonitor.streams.cost.Money;
+import io.spendmonitor.streams.cost.PriceCatalog;
+import io.spendmonitor.streams.cost.SpendSettings;
+import io.spendmonitor.streams.cost.TeamEvaluator;
+import io.spendmonitor.streams.cost.TeamState;
+import io.spendmonitor.streams.cost.TeamWindow;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code evaluate}: at each closed window, every team of the task is evaluated ({@link TeamEvaluator}:
+ * break-even, idle capacity, budgets) and its alert transitions go to {@code spend.alerts}.
+ *
+ * <p>Team states are objects, ahead of the team-state store by at most one commit (written at the
+ * commit hook, read back whole when the task starts or its buffered work was discarded). A team's
+ * evaluation is atomic: it works on the state, and if it throws, the state is put back as it was
+ * before (from a copy taken first), nothing is emitted for the team, and the failure is counted.
+ */
+final class EvaluateNode implements Processor<String, Object, String, Object> {
+    private static final Logger log = LoggerFactory.getLogger(EvaluateNode.class);
+    private static final int HORIZON_CACHE_TEAMS = 2_000;
+
+    private final SpendSettings settings;
+    private final PriceCatalog catalog;
+    private final SpendListener listener;
+    private final TeamEvaluator evaluator;
+    private final Duration eviction;
+    private final Serde<TeamState> stateSerde = StateSerdes.teamState();
+
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, TeamState> teams;
+    private WindowStore<String, TeamWindow> windowStore;
+    private KeyValueStore<String, TeamBudget> budgets;
+    private boolean loaded;
+    private final Map<String, TeamState> states = new HashMap<>();
+    private final Set<String> dirtyStates = new LinkedHashSet<>();
+    /**
+     * Finalized windows of the horizon by team, oldest first: derived data (the window store is the
+     * record), kept so an evaluation does not read its team's windows back every minute. Bounded
+     * (least recently evaluated teams are dropped and read back from the store when needed).
+     */
+    private final LinkedHashMap<String, ArrayDeque<MinuteSummary>> horizons = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<MinuteSummary>> eldest) {
+            return size() > HORIZON_CACHE_TEAMS;
+        }
+    };
+
+    EvaluateNode(SpendSettings settings, PriceCatalog catalog, SpendListener listener, Duration eviction) {
+        this.settings = settings;
+        this.catalog = catalog;
+        this.listener = listener;
+        this.evaluator = new TeamEvaluator(settings);
+        this.eviction = eviction;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.teams = context.getStateStore(SpendTopology.TEAM_STATE_STORE);
+        this.windowStore = context.getStateStore(SpendTopology.WINDOW_STORE);
+        this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
+        CommitHookStore hook = context.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
+        hook.listener(new CommitHookStore.Listener() {
+            @Override
+            public void flushBuffered() {
+                for (String team : dirtyStates) {
+                    teams.put(team, states.get(team));
+                }
+                dirtyStates.clear();
+            }
+
+            @Override
+            public void discardBuffered() {
+                states.clear();
+                dirtyStates.clear();
+                horizons.clear();
+                loaded = false;
+            }
+        });
+    }
+
+    private void ensureLoaded() {
+        if (!loaded) {
+            states.clear();
+            try (KeyValueIterator<String, TeamState> it = teams.all()) {
+                it.forEachRemaining(kv -> states.put(kv.key, kv.value));
+            }
+            loaded = true;
+        }
+    }
+
+    @Override
+    public void process(Record<String, Object> record) {
+        ensureLoaded();
+        if (record.value() instanceof NodeMessages.TeamOpened opened) {
+            TeamState state = states.computeIfAbsent(opened.team(), t -> new TeamState());
+            if (state.lastActivityMs < opened.windowEndMs()) {
+                state.lastActivityMs = opened.windowEndMs();
+            }
+            dirtyStates.add(opened.team());
+        } else if (record.value() instanceof NodeMessages.WindowsClosed closed) {
+            evaluateAll(closed.windowEndMs(), closed.windows());
+        }
+    }
+
+    private void evaluateAll(long windowEnd, Map<String, TeamWindow> closed) {
+        for (String team : closed.keySet()) {
+            states.computeIfAbsent(team, t -> new TeamState());
+        }
+        long horizonStart = windowEnd - settings.horizonMs();
+        // sorted: evaluations (and their alerts) come out in the same order on every run and replay
+        for (Map.Entry<String, TeamState> e : new TreeMap<>(states).entrySet()) {
+            String team = e.getKey();
+            TeamState state = e.getValue();
+            TeamWindow window = closed.get(team);
+            boolean dataInHorizon = state.lastActivityMs > horizonStart;
+            if (window == null && !dataInHorizon && state.breakEven.isEmpty() && !state.anyAlertFiring()) {
+                if (windowEnd - state.lastActivityMs > eviction.toMillis()) {
+                    teams.delete(team);
+                    states.remove(team);
+                    dirtyStates.remove(team);
+                    horizons.remove(team);
+                    listener.evicted(team);
+                }
+                continue;
+            }
+            evaluate(team, state, window, windowEnd, horizonStart, dataInHorizon);
+        }
+    }
+
+    /** One team's evaluation, all or nothing. */
+    private void evaluate(String team, TeamState state, TeamWindow window, long windowEnd, long horizonStart, boolean dataInHorizon) {
+        byte[] before = stateSerde.serializer().serialize(SpendTopology.TEAM_STATE_STORE, state);
+        List<AlertTransition> transitions;
+        try {
+            List<MinuteSummary> horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
+            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon);
+        } catch (RuntimeException e) {
+            // put the state back as it was: a failure never leaves half-done state
+            states.put(team, stateSerde.deserializer().deserialize(SpendTopology.TEAM_STATE_STORE, before));
+            horizons.remove(team);
+            log.error("evaluation of team '{}' at {} failed; its state is unchanged: {}", team, Instant.ofEpochMilli(windowEnd), e.toString());
+            listener.evaluationFailed(team);
+            return;
+        }
+        dirtyStates.add(team); // written at the commit: once, however many minutes it is evaluated for
+        listener.evaluated(team, state, windowEnd);
+        for (AlertTransition t : transitions) {
+            context.forward(new Record<>(team, toAvro(t), windowEnd - 1), SpendTopology.ALERTS_SINK);
+            listener.alert(t);
+        }
+    }
+
+    /**
+     * Summaries of the team's finalized windows in [horizonStart, windowEnd), the evaluated one
+     * included, from the cache or (after a restart or an eviction from the cache) the window store.
+     */
+    private List<MinuteSummary> horizonOf(String team, TeamState state, TeamWindow window, long horizonStart, long windowEnd,
+                                          boolean dataInHorizon) {
+        long windowMs = settings.windowSizeMs();
+        if (window != null) {
+            TeamEvaluator.learnDeploymentModels(state, window);
+        }
+        ArrayDeque<MinuteSummary> cached = horizons.get(team);
+        if (cached == null) {
+            cached = new ArrayDeque<>();
+            if (dataInHorizon || window != null) {
+                try (WindowStoreIterator<TeamWindow> it = windowStore.fetch(team, Instant.ofEpochMilli(horizonStart),
+                        Instant.ofEpochMilli(windowEnd - windowMs))) {
+                    while (it.hasNext()) {
+                        TeamWindow w = it.next().value;
+                        cached.addLast(evaluator.summarize(state, w, w.windowStartMs() + windowMs));
+                    }
+                }
+            }
+            horizons.put(team, cached);
+        } else if (window != null && (cached.isEmpty() || cached.peekLast().windowEndMs() < windowEnd)) {
+            cached.addLast(evaluator.summarize(state, window, windowEnd));
+        }
+        while (!cached.isEmpty() && cached.peekFirst().windowEndMs() <= horizonStart) {
+            cached.removeFirst();
+        }
+        return new ArrayList<>(cached);
+    }
+
+    private TeamEvaluator.Budget budget(String team, long windowEnd) {
+        TeamBudget stored = budgets.get(team);
+        if (stored == null || stored.getEffectiveFrom().toEpochMilli() >= windowEnd) {
+            return TeamEvaluator.Budget.NONE;
+        }
+        return new TeamEvaluator.Budget(stored.getDailyUsd(), stored.getMonthlyUsd());
+    }
+
+    static SpendAlert toAvro(AlertTransition t) {
+        return SpendAlert.newBuilder()
+                .setAlertId(t.alertId())
+                .setTeam(t.team())
+                .setType(t.type().name())
+                .setSubject(t.subject())
+                .setState(t.state())
+                .setWindowEnd(Instant.ofEpochMilli(t.windowEndMs()))
+                .setRatio(t.ratio())
+                .setActualUsd(nanos(t.actualUsd()))
+                .setCounterfactualUsd(nanos(t.counterfactualUsd()))
+                .setSavingsUsdPerHour(nanos(t.savingsUsdPerHour()))
+                .setIdleUsdPerHour(nanos(t.idleUsdPerHour()))
+                .setBudgetUsd(nanos(t.budgetUsd()))
+                .setSpendUsd(nanos(t.spendUsd()))
+                .setSummary(t.summary())
+                .setDetails(t.details())
+                .build();
+    }
+
+    private static BigDecimal nanos(BigDecimal usd) {
+        return usd == null ? null : Money.usdNanos(usd);
+    }
+}

@@ -1,0 +1,325 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.streams.cost.TeamWindow;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The open (not yet final) windows of one task as objects: a write-behind buffer over the window
+ * store, the event-id store and the partition clock. Shared by the task's {@code admit} node (is
+ * this event late? a duplicate?) and {@code window} node (add, close).
+ *
+ * <p>Invariants, written once:
+ * <ol>
+ *   <li>Every window starting at or after {@link #finalizedUpTo()} that holds data is in {@code open},
+ *       and every id counted in it is in {@code ids} (so a duplicate of a counted event is found
+ *       while its window is open; once the window is final a copy of the event is late).</li>
+ *   <li>The stores equal the buffer as of the last {@link #flush()}: windows changed since are in
+ *       {@code dirty}; an open window's ids {@code [0, storedIds)} are in the id store, in chunks.</li>
+ *   <li>{@link #discard()} forgets everything; the next use reads the stores again (Kafka Streams
+ *       throws a task's uncommitted work away: the stores then hold the last commit).</li>
+ *   <li>{@link #close(long)} removes a window from the buffer and the id store and writes it to the
+ *       window store; the clock ({@code finalizedUpTo}) only moves forward.</li>
+ * </ol>
+ */
+final class OpenWindows {
+    static final String FINALIZED_KEY = "finalized-up-to";
+    static final String LAST_RECORD_WALL_KEY = "last-record-wall";
+    static final String LAST_RECORD_STREAM_KEY = "last-record-stream";
+    /** Ids per record of the id store: an open window's ids are stored in chunks of this many. */
+    static final int IDS_PER_CHUNK = 4096;
+
+    private final long windowMs;
+    private final long graceMs;
+    private final KeyValueStore<String, byte[]> idStore;
+    private final WindowStore<String, TeamWindow> windowStore;
+    private final KeyValueStore<String, Long> clock;
+
+    private boolean loaded;
+    /** End (ms) of the last window closed on this task; null before its first event. */
+    private Long finalizedUpTo;
+    /** Wall and stream time of the task's last record (for the quiet-partition rule); -1 when unknown. */
+    private long lastRecordWallMs = -1;
+    private long lastRecordStreamMs = -1;
+    private final Map<Long, Map<String, Open>> open = new HashMap<>();
+    private final List<Open> dirty = new ArrayList<>();
+    private final List<String> staleIdChunks = new ArrayList<>();
+    private final EventIdSet ids = new EventIdSet();
+
+    /** A team's open window: its running sums, the ids it counted, and what the stores lack. */
+    static final class Open {
+        final String team;
+        final TeamWindow window;
+        long[] idHashes = new long[8];
+        int idCount;
+        /** idHashes[0, storedIds) are in the id store. */
+        int storedIds;
+        boolean dirty;
+
+        Open(String team, TeamWindow window) {
+            this.team = team;
+            this.window = window;
+        }
+
+        void addId(long hash) {
+            if (idCount == idHashes.length) {
+                idHashes = Arrays.copyOf(idHashes, idHashes.length * 2);
+            }
+            idHashes[idCount++] = hash;
+        }
+    }
+
+    OpenWindows(long windowMs, long graceMs, KeyValueStore<String, byte[]> idStore, WindowStore<String, TeamWindow> windowStore,
+                KeyValueStore<String, Long> clock) {
+        this.windowMs = windowMs;
+        this.graceMs = graceMs;
+        this.idStore = idStore;
+        this.windowStore = windowStore;
+        this.clock = clock;
+    }
+
+    long windowStart(long ts) {
+        return ts - Math.floorMod(ts, windowMs);
+    }
+
+    Long finalizedUpTo() {
+        ensureLoaded();
+        return finalizedUpTo;
+    }
+
+    /** A window already closed cannot change: an event for it is late (past the grace). */
+    boolean isLate(long ts) {
+        ensureLoaded();
+        long start = windowStart(ts);
+        if (finalizedUpTo == null) {
+            // the task's first event: windows already final at its time are behind us
+            finalizedUpTo = windowStart(ts - graceMs);
+            clock.put(FINALIZED_KEY, finalizedUpTo);
+        }
+        return start + windowMs <= finalizedUpTo;
+    }
+
+    boolean isDuplicate(long idHash) {
+        ensureLoaded();
+        return ids.contains(idHash);
+    }
+
+    /** Notes the task's latest record for the quiet-partition rule. */
+    void recordSeen(long wallMs, long streamMs) {
+        lastRecordWallMs = wallMs;
+        lastRecordStreamMs = streamMs;
+    }
+
+    long lastRecordWallMs() {
+        ensureLoaded();
+        return lastRecordWallMs;
+    }
+
+    long lastRecordStreamMs() {
+        ensureLoaded();
+        return lastRecordStreamMs;
+    }
+
+    /** The team's open window at {@code windowStart}; {@code created[0]} tells whether it is new. */
+    Open window(String team, long windowStart, boolean[] created) {
+        ensureLoaded();
+        Map<String, Open> byTeam = open.computeIfAbsent(windowStart, s -> new HashMap<>());
+        Open ow = byTeam.get(team);
+        if (ow == null) {
+            ow = new Open(team, new TeamWindow(windowStart));
+            byTeam.put(team, ow);
+            created[0] = true;
+        }
+        return ow;
+    }
+
+    /** The window changed (and counted {@code idHash}, unless it is 0: GPU samples carry no id). */
+    void changed(Open ow, long idHash, boolean hasId) {
+        if (hasId) {
+            ids.add(idHash);
+            ow.addId(idHash);
+        }
+        if (!ow.dirty) {
+            ow.dirty = true;
+            dirty.add(ow);
+        }
+    }
+
+    /** Every open window of {@code team} (for queries and tests). */
+    List<TeamWindow> openWindowsOf(String team) {
+        ensureLoaded();
+        List<TeamWindow> result = new ArrayList<>();
+        new TreeMap<>(open).values().forEach(m -> {
+            Open ow = m.get(team);
+            if (ow != null) {
+                result.add(ow.window);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * Closes every window ending at or before the end that {@code time} makes final (end + grace <=
+     * time), oldest first, and hands each closed minute to {@code closed} (its windows by team, sorted).
+     */
+    void closeUpTo(long time, java.util.function.BiConsumer<Long, Map<String, TeamWindow>> closed) {
+        ensureLoaded();
+        if (finalizedUpTo == null) {
+            return;
+        }
+        long finalEnd = windowStart(time - graceMs);
+        if (finalEnd <= finalizedUpTo) {
+            return;
+        }
+        for (long end = finalizedUpTo + windowMs; end <= finalEnd; end += windowMs) {
+            closed.accept(end, close(end - windowMs));
+            finalizedUpTo = end;
+        }
+        clock.put(FINALIZED_KEY, finalizedUpTo);
+    }
+
+    /** Removes the windows starting at {@code start} from the buffer and the id store; writes them to the window store. */
+    private Map<String, TeamWindow> close(long start) {
+        Map<String, TeamWindow> closed = new TreeMap<>();
+        Map<String, Open> closing = open.remove(start);
+        if (closing == null) {
+            return closed;
+        }
+        for (Open ow : closing.values()) {
+            closed.put(ow.team, ow.window);
+            if (ow.dirty) {
+                windowStore.put(ow.team, ow.window, start);
+                ow.dirty = false;
+            }
+            // the window is final: its ids leave memory and the id store (a copy now is late)
+            for (int i = 0; i < ow.idCount; i++) {
+                ids.remove(ow.idHashes[i]);
+            }
+            for (int chunk = 0; chunk * IDS_PER_CHUNK < ow.storedIds; chunk++) {
+                idStore.delete(idChunkKey(ow.team, start, chunk));
+            }
+        }
+        return closed;
+    }
+
+    /** The commit hook: every changed window (with its new ids) goes to the stores, and the quiet-rule clock. */
+    void flush() {
+        if (!loaded) {
+            return;
+        }
+        for (Open ow : dirty) {
+            if (!ow.dirty) {
+                continue; // closed (and written) since it changed
+            }
+            long start = ow.window.windowStartMs();
+            windowStore.put(ow.team, ow.window, start);
+            for (int chunk = ow.storedIds / IDS_PER_CHUNK; chunk * IDS_PER_CHUNK < ow.idCount; chunk++) {
+                int from = chunk * IDS_PER_CHUNK;
+                int to = Math.min(ow.idCount, from + IDS_PER_CHUNK);
+                ByteBuffer buf = ByteBuffer.allocate((to - from) * Long.BYTES);
+                for (int i = from; i < to; i++) {
+                    buf.putLong(ow.idHashes[i]);
+                }
+                idStore.put(idChunkKey(ow.team, start, chunk), buf.array());
+            }
+            ow.storedIds = ow.idCount;
+            ow.dirty = false;
+        }
+        dirty.clear();
+        staleIdChunks.forEach(idStore::delete);
+        staleIdChunks.clear();
+        if (lastRecordWallMs >= 0) {
+            clock.put(LAST_RECORD_WALL_KEY, lastRecordWallMs);
+            clock.put(LAST_RECORD_STREAM_KEY, lastRecordStreamMs);
+        }
+    }
+
+    /** Forget everything: the stores may be changing hands right now; they are read again on next use. */
+    void discard() {
+        clear();
+        loaded = false;
+    }
+
+    private void clear() {
+        open.clear();
+        dirty.clear();
+        staleIdChunks.clear();
+        ids.clear();
+        finalizedUpTo = null;
+        lastRecordWallMs = -1;
+        lastRecordStreamMs = -1;
+    }
+
+    private void ensureLoaded() {
+        if (!loaded) {
+            load();
+        }
+    }
+
+    /** (Re)builds the buffer from the stores: at start, and after buffered work was thrown away. */
+    private void load() {
+        clear();
+        loaded = true;
+        finalizedUpTo = clock.get(FINALIZED_KEY);
+        Long wall = clock.get(LAST_RECORD_WALL_KEY);
+        Long stream = clock.get(LAST_RECORD_STREAM_KEY);
+        if (wall != null && stream != null) {
+            lastRecordWallMs = wall;
+            lastRecordStreamMs = stream;
+        }
+        if (finalizedUpTo == null) {
+            return;
+        }
+        try (KeyValueIterator<Windowed<String>, TeamWindow> it = windowStore.fetchAll(Instant.ofEpochMilli(finalizedUpTo),
+                Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            it.forEachRemaining(kv -> open.computeIfAbsent(kv.value.windowStartMs(), s -> new HashMap<>())
+                    .put(kv.key.key(), new Open(kv.key.key(), kv.value)));
+        }
+        Map<String, TreeMap<Integer, byte[]>> chunks = new HashMap<>();
+        try (KeyValueIterator<String, byte[]> it = idStore.all()) {
+            it.forEachRemaining(kv -> {
+                int last = kv.key.lastIndexOf('|');
+                chunks.computeIfAbsent(kv.key.substring(0, last), k -> new TreeMap<>())
+                        .put(Integer.parseInt(kv.key.substring(last + 1)), kv.value);
+            });
+        }
+        for (Map.Entry<String, TreeMap<Integer, byte[]>> e : chunks.entrySet()) {
+            int sep = e.getKey().lastIndexOf('|');
+            String team = e.getKey().substring(0, sep);
+            long start = Long.parseLong(e.getKey().substring(sep + 1));
+            if (start + windowMs <= finalizedUpTo) {
+                // ids of a window already final (possible only without exactly-once): deleted at the next flush
+                for (int chunk : e.getValue().keySet()) {
+                    staleIdChunks.add(idChunkKey(team, start, chunk));
+                }
+                continue;
+            }
+            Open ow = open.computeIfAbsent(start, s -> new HashMap<>())
+                    .computeIfAbsent(team, t -> new Open(t, new TeamWindow(start)));
+            for (byte[] chunk : e.getValue().values()) {
+                ByteBuffer buf = ByteBuffer.wrap(chunk);
+                while (buf.remaining() >= Long.BYTES) {
+                    long hash = buf.getLong();
+                    ow.addId(hash);
+                    ids.add(hash);
+                }
+            }
+            ow.storedIds = ow.idCount;
+        }
+    }
+
+    private static String idChunkKey(String team, long windowStart, int chunk) {
+        return team + '|' + windowStart + '|' + chunk;
+    }
+}

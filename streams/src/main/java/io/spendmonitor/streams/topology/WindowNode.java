@@ -1,0 +1,126 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.streams.cost.GpuSample;
+import io.spendmonitor.streams.cost.LlmCall;
+import io.spendmonitor.streams.cost.Pricing;
+import io.spendmonitor.streams.cost.TeamWindow;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * {@code window}: adds a priced event to its team's open window ({@link OpenWindows}), and closes
+ * windows when they are final: each team window goes to {@code spend.team-costs}, and the closed
+ * minute goes on to {@code evaluate}.
+ *
+ * <p>When is a window final? When the task's time passes its end plus the grace. The task's time
+ * is its stream time; and when the task was live (its last record's event time within the grace of
+ * the wall clock) and then hears nothing, its time moves on with the wall clock from that record:
+ * a quiet partition still finishes its windows. A replay of old data is never live, so only its own
+ * events finish its windows, never the wall clock. No client's clock can move the task's time past
+ * the wall clock plus {@code spend.timestamp.max-ahead} (the extractor and {@code admit} see to it).
+ */
+final class WindowNode implements Processor<String, NodeMessages.Priced, String, Object> {
+    /** How often the wall clock is looked at for quiet partitions. */
+    static final Duration QUIET_CHECK = Duration.ofSeconds(1);
+
+    private final TaskBuffers shared;
+    private final long windowMs;
+    private final long graceMs;
+    private final SpendListener listener;
+    private ProcessorContext<String, Object> context;
+    private OpenWindows windows;
+    private final boolean[] created = new boolean[1];
+
+    WindowNode(TaskBuffers shared, long windowMs, long graceMs, SpendListener listener) {
+        this.shared = shared;
+        this.windowMs = windowMs;
+        this.graceMs = graceMs;
+        this.listener = listener;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.windows = shared.openWindows(context);
+        context.schedule(QUIET_CHECK, PunctuationType.WALL_CLOCK_TIME, this::quietCheck);
+    }
+
+    @Override
+    public void process(Record<String, NodeMessages.Priced> record) {
+        NodeMessages.Priced priced = record.value();
+        if (priced.call() != null) {
+            add(priced.call(), priced.idHash());
+        } else {
+            add(priced.sample());
+        }
+        closeUpTo(context.currentStreamTimeMs());
+    }
+
+    private void add(Pricing.PricedCall priced, long idHash) {
+        LlmCall call = priced.call();
+        OpenWindows.Open ow = open(call.team(), call.timestampMs());
+        switch (priced.outcome()) {
+            case SELF_HOSTED -> ow.window.addSelfHostedCall(call.model(), call.deployment(), call.tokens());
+            case PRICED -> ow.window.addApiCall(call.provider(), call.model(), call.tokens(), priced.costFemto());
+            case UNPRICED -> ow.window.addApiCall(call.provider(), call.model(), call.tokens(), null);
+            case REJECTED -> throw new IllegalStateException("price never forwards a rejected call");
+        }
+        windows.changed(ow, idHash, true);
+    }
+
+    private void add(Pricing.PricedSample priced) {
+        GpuSample s = priced.sample();
+        OpenWindows.Open ow = open(s.team(), s.timestampMs());
+        boolean costed = priced.outcome() == Pricing.Outcome.PRICED;
+        ow.window.addGpuSample(s.deployment(), s.model(), s.gpuModel(), s.intervalSeconds(), s.utilization(),
+                costed ? priced.costFemto() : null, costed ? priced.busyFemto() : null);
+        windows.changed(ow, 0, false);
+    }
+
+    private OpenWindows.Open open(String team, long ts) {
+        long start = windows.windowStart(ts);
+        created[0] = false;
+        OpenWindows.Open ow = windows.window(team, start, created);
+        if (created[0]) {
+            // the team is listed (and its open window shown) before any of its windows is final
+            context.forward(new Record<>(team, new NodeMessages.TeamOpened(team, start + windowMs), ts), SpendTopology.EVALUATE_NODE);
+        }
+        return ow;
+    }
+
+    /** The quiet-partition rule (see the class comment). */
+    private void quietCheck(long wallNow) {
+        long lastWall = windows.lastRecordWallMs();
+        long lastStream = windows.lastRecordStreamMs();
+        if (lastWall < 0 || lastStream < 0 || wallNow <= lastWall) {
+            return;
+        }
+        boolean live = lastWall - lastStream <= graceMs;
+        if (!live) {
+            return; // a replay (or a backlog): only its own events finish its windows
+        }
+        closeUpTo(lastStream + (wallNow - lastWall));
+    }
+
+    private void closeUpTo(long time) {
+        if (time < 0) {
+            return;
+        }
+        windows.closeUpTo(time, this::closed);
+    }
+
+    private void closed(long windowEnd, Map<String, TeamWindow> teams) {
+        for (Map.Entry<String, TeamWindow> e : teams.entrySet()) {
+            context.forward(new Record<>(e.getKey(), e.getValue().toAvro(e.getKey(), windowMs), windowEnd - 1),
+                    SpendTopology.TEAM_COSTS_SINK);
+            listener.windowFinalized(e.getKey(), e.getValue(), windowMs);
+        }
+        context.forward(new Record<>("", new NodeMessages.WindowsClosed(windowEnd, teams), windowEnd - 1),
+                SpendTopology.EVALUATE_NODE);
+    }
+}
