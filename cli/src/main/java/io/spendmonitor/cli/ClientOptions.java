@@ -35,6 +35,9 @@ public final class ClientOptions {
             description = "One more client or spend.* property; repeatable.")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    /** The process environment; a test puts its own here. */
+    Map<String, String> env = System.getenv();
+
     /** The merged configuration; fails with a clear message when an address is missing. */
     public Map<String, Object> config(boolean needsRegistry) {
         Map<String, Object> config = new LinkedHashMap<>();

@@ -74,27 +74,7 @@ public final class RunCommand implements Runnable {
         if (httpPort < 0 || httpPort > 65535) {
             throw new CliException("--http-port must be 0..65535", 2);
         }
-        Map<String, Object> overrides = new HashMap<>(client.config(true));
-        if (stateDir != null) {
-            overrides.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        }
-        if (applicationId != null) {
-            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        }
-        putIfSet(overrides, "spend.notify.slack.url", notifySlack);
-        putIfSet(overrides, "spend.notify.webhook.url", notifyWebhook);
-        putIfSet(overrides, "spend.notify.webhook.secret", notifyWebhookSecret);
-        putIfSet(overrides, "spend.notify.pagerduty.routing-key", notifyPagerDuty);
-        putIfSet(overrides, "spend.notify.routes", notifyRoutes == null ? null : notifyRoutes.toString());
-        if (notifyConsole) {
-            overrides.put("spend.notify.console", "true");
-        }
-        SpendConfig config;
-        try {
-            config = SpendConfig.load(null, System.getenv(), overrides);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage(), 2);
-        }
+        SpendConfig config = config();
         var ingest = IngestRoutes.service(config.asMap(), ingestToken);
         SpendService service = start(config, new SpendService.Options(httpHost, httpPort, advertisedHost, maxRequestBytes,
                 app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE));
@@ -116,6 +96,30 @@ public final class RunCommand implements Runnable {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The app's configuration from the config file, the environment and the options. */
+    SpendConfig config() {
+        Map<String, Object> overrides = new HashMap<>(client.config(true));
+        if (stateDir != null) {
+            overrides.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        }
+        if (applicationId != null) {
+            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        }
+        putIfSet(overrides, "spend.notify.slack.url", notifySlack);
+        putIfSet(overrides, "spend.notify.webhook.url", notifyWebhook);
+        putIfSet(overrides, "spend.notify.webhook.secret", notifyWebhookSecret);
+        putIfSet(overrides, "spend.notify.pagerduty.routing-key", notifyPagerDuty);
+        putIfSet(overrides, "spend.notify.routes", notifyRoutes == null ? null : notifyRoutes.toString());
+        if (notifyConsole) {
+            overrides.put("spend.notify.console", "true");
+        }
+        try {
+            return SpendConfig.load(null, client.env, overrides);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
         }
     }
 
