@@ -45,18 +45,18 @@ public final class RunCommand implements Runnable {
             description = "Largest request body accepted; larger ones get 413 (default ${DEFAULT-VALUE}).")
     long maxRequestBytes;
 
-    @Option(names = "--notify-slack", paramLabel = "URL", defaultValue = "${env:SPEND_NOTIFY_SLACK_URL}",
+    @Option(names = "--notify-slack", paramLabel = "URL",
             description = "Slack incoming webhook for alert transitions (env SPEND_NOTIFY_SLACK_URL).")
     String notifySlack;
 
     @Option(names = "--notify-webhook", paramLabel = "URL", description = "Generic JSON webhook for alert transitions (HMAC-signed).")
     String notifyWebhook;
 
-    @Option(names = "--notify-webhook-secret", paramLabel = "SECRET", defaultValue = "${env:SPEND_NOTIFY_WEBHOOK_SECRET}",
+    @Option(names = "--notify-webhook-secret", paramLabel = "SECRET",
             description = "Secret the webhook body is signed with (env SPEND_NOTIFY_WEBHOOK_SECRET).")
     String notifyWebhookSecret;
 
-    @Option(names = "--notify-pagerduty-key", paramLabel = "KEY", defaultValue = "${env:SPEND_NOTIFY_PAGERDUTY_KEY}",
+    @Option(names = "--notify-pagerduty-key", paramLabel = "KEY",
             description = "PagerDuty Events API v2 routing key (env SPEND_NOTIFY_PAGERDUTY_KEY).")
     String notifyPagerDuty;
 
@@ -99,7 +99,10 @@ public final class RunCommand implements Runnable {
         }
     }
 
-    /** The app's configuration from the config file, the environment and the options. */
+    /**
+     * The app's configuration: the defaults, the config file, the environment, {@code -X}, then this
+     * command's options (the environment variables named in their help sit with the environment).
+     */
     SpendConfig config() {
         Map<String, Object> overrides = new HashMap<>(client.config(true));
         if (stateDir != null) {
@@ -117,7 +120,7 @@ public final class RunCommand implements Runnable {
             overrides.put("spend.notify.console", "true");
         }
         try {
-            return SpendConfig.load(null, client.env, overrides);
+            return SpendConfig.of(overrides); // overrides: already file < environment < options
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
