@@ -179,7 +179,7 @@ public final class ConfigKeys {
                     .append(key.isFamily() ? "none (file and `-X` only)" : "`" + key.envName() + "`").append(" | ")
                     .append(key.type().label()).append(" | ")
                     .append(key.defaultValue() == null ? "none" : "`" + key.defaultValue() + "`").append(" | ")
-                    .append(key.doc()).append(key.secret() ? " (a secret: never printed)" : "").append(" |\n");
+                    .append(key.doc()).append(key.secret() ? "; a secret, never printed" : "").append(" |\n");
         }
         return table.toString();
     }
