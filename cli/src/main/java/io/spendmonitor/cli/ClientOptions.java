@@ -1,9 +1,8 @@
 package io.spendmonitor.cli;
 
-import picocli.CommandLine.Option;
-
 import io.spendmonitor.streams.config.ConfigKeys;
 import io.spendmonitor.streams.config.SpendConfig;
+import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -64,6 +64,18 @@ class ConfigPrecedenceTest {
     }
 
     @Test
+    void theVariablesNamedInRunsHelpSitWithTheEnvironment() {
+        Map<String, String> env = Map.of("SPEND_NOTIFY_SLACK_URL", "https://hooks.example.com/env",
+                "SPEND_NOTIFY_PAGERDUTY_KEY", "pd-from-env");
+        SpendConfig config = run(env, "-b", "k:9092", "-r", "http://r:8081",
+                "-X", "spend.notify.slack.url=https://hooks.example.com/x").config();
+        assertThat(config.string("spend.notify.slack.url")).as("-X beats the environment").isEqualTo("https://hooks.example.com/x");
+        assertThat(config.string("spend.notify.pagerduty.routing-key")).isEqualTo("pd-from-env");
+        assertThat(run(env, "-b", "k:9092", "-r", "http://r:8081", "--notify-slack", "https://hooks.example.com/option")
+                .config().string("spend.notify.slack.url")).isEqualTo("https://hooks.example.com/option");
+    }
+
+    @Test
     void theEnvironmentReachesEverySetting() {
         SpendConfig config = run(Map.of("SPEND_ROCKSDB_MEMORY_MB", "256", "SPEND_METRICS_MAX_TEAMS", "20"),
                 "-b", "k:9092", "-r", "http://r:8081").config();
