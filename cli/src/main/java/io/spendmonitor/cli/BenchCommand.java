@@ -101,7 +101,7 @@ public final class BenchCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         LocalCluster local = null;
         Map<String, Object> config;
-        if (client.bootstrapServers == null || client.bootstrapServers.isBlank()) {
+        if (!client.hasBootstrapOption()) {
             System.err.println("starting a fresh local broker and registry...");
             local = LocalCluster.start();
             client.bootstrapServers = local.bootstrapServers();

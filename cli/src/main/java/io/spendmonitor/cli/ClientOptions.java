@@ -1,28 +1,27 @@
 package io.spendmonitor.cli;
 
+import io.spendmonitor.streams.config.ConfigKeys;
+import io.spendmonitor.streams.config.SpendConfig;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * The options every command that talks to Kafka shares. Precedence, lowest first: the config
- * file, {@code -X key=value}, then {@code --bootstrap-servers} / {@code --schema-registry}.
- * Any Kafka client property (TLS, SASL, ...) passes through to every client the command makes.
+ * file, the environment ({@code SPEND_WINDOW_GRACE} for {@code spend.window.grace}, for every
+ * setting; {@code SPEND_BOOTSTRAP_SERVERS}, {@code SPEND_SCHEMA_REGISTRY}), {@code -X key=value},
+ * then {@code --bootstrap-servers} / {@code --schema-registry} (a command's own options go above).
+ * Any Kafka client property (TLS, SASL, ...) passes through to every client the command makes;
+ * an unknown {@code spend.*} key is a usage error naming the nearest known one.
  */
 public final class ClientOptions {
     @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT[,...]",
-            defaultValue = "${env:SPEND_BOOTSTRAP_SERVERS}",
             description = "Kafka bootstrap servers (env SPEND_BOOTSTRAP_SERVERS).")
     String bootstrapServers;
 
     @Option(names = {"-r", "--schema-registry"}, paramLabel = "URL",
-            defaultValue = "${env:SPEND_SCHEMA_REGISTRY}",
             description = "Schema Registry URL (env SPEND_SCHEMA_REGISTRY).")
     String schemaRegistry;
 
@@ -35,24 +34,28 @@ public final class ClientOptions {
             description = "One more client or spend.* property; repeatable.")
     Map<String, String> properties = new LinkedHashMap<>();
 
-    /** The merged configuration; fails with a clear message when an address is missing. */
+    /** The process environment; a test puts its own here. */
+    Map<String, String> env = System.getenv();
+
+    /** Environment variables of settings that are not spend.* keys, or that keep a shorter name than their key's. */
+    static final Map<String, String> ENV_ALIASES = Map.of(
+            "SPEND_BOOTSTRAP_SERVERS", "bootstrap.servers",
+            "SPEND_SCHEMA_REGISTRY", "schema.registry.url",
+            "SPEND_NOTIFY_PAGERDUTY_KEY", "spend.notify.pagerduty.routing-key");
+
+    /** The merged configuration; fails with a clear message when an address is missing or a setting unknown. */
     public Map<String, Object> config(boolean needsRegistry) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (Reader reader = Files.newBufferedReader(configFile)) {
-                file.load(reader);
-            } catch (IOException e) {
-                throw new CliException("cannot read config file " + configFile + ": " + e.getMessage());
-            }
-            file.stringPropertyNames().forEach(k -> config.put(k, file.getProperty(k).trim()));
-        }
-        config.putAll(properties);
-        if (bootstrapServers != null && !bootstrapServers.isBlank()) {
-            config.put("bootstrap.servers", bootstrapServers.trim());
-        }
-        if (schemaRegistry != null && !schemaRegistry.isBlank()) {
-            config.put("schema.registry.url", schemaRegistry.trim());
+        Map<String, Object> config;
+        try {
+            config = configFile == null ? new LinkedHashMap<>() : SpendConfig.readFile(configFile);
+            ENV_ALIASES.forEach((variable, key) -> putIfSet(config, key, env.get(variable)));
+            config.putAll(ConfigKeys.fromEnvironment(env));
+            config.putAll(properties);
+            putIfSet(config, "bootstrap.servers", bootstrapServers);
+            putIfSet(config, "schema.registry.url", schemaRegistry);
+            ConfigKeys.check(config);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
         }
         if (!config.containsKey("bootstrap.servers")) {
             throw new CliException("no Kafka address: pass --bootstrap-servers HOST:PORT (or set bootstrap.servers in --config); "
@@ -63,5 +66,20 @@ public final class ClientOptions {
                     + "'spend-monitor local' prints one");
         }
         return config;
+    }
+
+    /** Whether a Kafka address was given by option or environment (the config file not counted). */
+    boolean hasBootstrapOption() {
+        return (bootstrapServers != null && !bootstrapServers.isBlank()) || isSet(env.get("SPEND_BOOTSTRAP_SERVERS"));
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isBlank();
+    }
+
+    private static void putIfSet(Map<String, Object> config, String key, String value) {
+        if (isSet(value)) {
+            config.put(key, value.trim());
+        }
     }
 }

@@ -288,7 +288,11 @@ final class LatencyPhase {
                 SpendMonitorCli.class.getName(), "run", "--config", properties.toString(), "--http-host", "127.0.0.1",
                 "--http-port", "0", "--state-dir", work.resolve("state").toString(), "--application-id", applicationId);
         try {
-            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            // the file already holds this process's environment settings; the app's own SPEND_* would beat the file
+            // (the environment outranks --config) and undo the phase's grace and topic prefix
+            builder.environment().keySet().removeIf(name -> name.startsWith("SPEND_"));
+            return builder.start();
         } catch (IOException e) {
             throw new CliException("cannot start the app (" + java + "): " + e.getMessage());
         }

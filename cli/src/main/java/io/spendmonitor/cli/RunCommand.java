@@ -45,18 +45,18 @@ public final class RunCommand implements Runnable {
             description = "Largest request body accepted; larger ones get 413 (default ${DEFAULT-VALUE}).")
     long maxRequestBytes;
 
-    @Option(names = "--notify-slack", paramLabel = "URL", defaultValue = "${env:SPEND_NOTIFY_SLACK_URL}",
+    @Option(names = "--notify-slack", paramLabel = "URL",
             description = "Slack incoming webhook for alert transitions (env SPEND_NOTIFY_SLACK_URL).")
     String notifySlack;
 
     @Option(names = "--notify-webhook", paramLabel = "URL", description = "Generic JSON webhook for alert transitions (HMAC-signed).")
     String notifyWebhook;
 
-    @Option(names = "--notify-webhook-secret", paramLabel = "SECRET", defaultValue = "${env:SPEND_NOTIFY_WEBHOOK_SECRET}",
+    @Option(names = "--notify-webhook-secret", paramLabel = "SECRET",
             description = "Secret the webhook body is signed with (env SPEND_NOTIFY_WEBHOOK_SECRET).")
     String notifyWebhookSecret;
 
-    @Option(names = "--notify-pagerduty-key", paramLabel = "KEY", defaultValue = "${env:SPEND_NOTIFY_PAGERDUTY_KEY}",
+    @Option(names = "--notify-pagerduty-key", paramLabel = "KEY",
             description = "PagerDuty Events API v2 routing key (env SPEND_NOTIFY_PAGERDUTY_KEY).")
     String notifyPagerDuty;
 
@@ -74,27 +74,7 @@ public final class RunCommand implements Runnable {
         if (httpPort < 0 || httpPort > 65535) {
             throw new CliException("--http-port must be 0..65535", 2);
         }
-        Map<String, Object> overrides = new HashMap<>(client.config(true));
-        if (stateDir != null) {
-            overrides.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        }
-        if (applicationId != null) {
-            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        }
-        putIfSet(overrides, "spend.notify.slack.url", notifySlack);
-        putIfSet(overrides, "spend.notify.webhook.url", notifyWebhook);
-        putIfSet(overrides, "spend.notify.webhook.secret", notifyWebhookSecret);
-        putIfSet(overrides, "spend.notify.pagerduty.routing-key", notifyPagerDuty);
-        putIfSet(overrides, "spend.notify.routes", notifyRoutes == null ? null : notifyRoutes.toString());
-        if (notifyConsole) {
-            overrides.put("spend.notify.console", "true");
-        }
-        SpendConfig config;
-        try {
-            config = SpendConfig.load(null, System.getenv(), overrides);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage(), 2);
-        }
+        SpendConfig config = config();
         var ingest = IngestRoutes.service(config.asMap(), ingestToken);
         SpendService service = start(config, new SpendService.Options(httpHost, httpPort, advertisedHost, maxRequestBytes,
                 app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE));
@@ -116,6 +96,33 @@ public final class RunCommand implements Runnable {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The app's configuration: the defaults, the config file, the environment, {@code -X}, then this
+     * command's options (the environment variables named in their help sit with the environment).
+     */
+    SpendConfig config() {
+        Map<String, Object> overrides = new HashMap<>(client.config(true));
+        if (stateDir != null) {
+            overrides.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        }
+        if (applicationId != null) {
+            overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        }
+        putIfSet(overrides, "spend.notify.slack.url", notifySlack);
+        putIfSet(overrides, "spend.notify.webhook.url", notifyWebhook);
+        putIfSet(overrides, "spend.notify.webhook.secret", notifyWebhookSecret);
+        putIfSet(overrides, "spend.notify.pagerduty.routing-key", notifyPagerDuty);
+        putIfSet(overrides, "spend.notify.routes", notifyRoutes == null ? null : notifyRoutes.toString());
+        if (notifyConsole) {
+            overrides.put("spend.notify.console", "true");
+        }
+        try {
+            return SpendConfig.of(overrides); // overrides: already file < environment < options
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
         }
     }
 

@@ -16,9 +16,11 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The application's configuration: defaults, then a properties file, then environment variables
- * ({@code SPEND_WINDOW_GRACE} for {@code spend.window.grace}: upper case, '.' and '-' as '_'),
- * then explicit overrides. Kafka Streams and client properties pass through unchanged.
+ * The application's configuration, lowest precedence first: the defaults of {@link ConfigKeys},
+ * a properties file, environment variables ({@code SPEND_WINDOW_GRACE} for
+ * {@code spend.window.grace}: upper case, '.' and '-' as '_'; every setting has one), then explicit
+ * overrides (command-line options). An unknown {@code spend.*} key is an error naming the nearest
+ * known one. Kafka Streams and client properties pass through unchanged.
  */
 public final class SpendConfig {
     public static final String WINDOW_SIZE = "spend.window.size";
@@ -38,23 +40,7 @@ public final class SpendConfig {
     public static final String TIMESTAMP_MAX_AHEAD = "spend.timestamp.max-ahead";
     public static final String TEAM_EVICTION = "spend.team.eviction";
 
-    private static final Map<String, String> DEFAULTS = Map.ofEntries(
-            Map.entry(WINDOW_SIZE, "PT1M"),
-            Map.entry(WINDOW_GRACE, "PT5M"),
-            Map.entry(WINDOW_RETENTION, "P1D"),
-            Map.entry(HORIZON_MINUTES, "60"),
-            Map.entry(BREAKEVEN_EVALUATIONS, "5"),
-            Map.entry(BREAKEVEN_MARGIN, "0.10"),
-            Map.entry(IDLE_UTILIZATION, "0.30"),
-            Map.entry(IDLE_FIRE_WINDOWS, "15"),
-            Map.entry(IDLE_RESOLVE_WINDOWS, "5"),
-            Map.entry(BUDGET_WARN_FRACTION, "0.80"),
-            Map.entry(BUDGET_FORECAST_MIN_ELAPSED, "0.10"),
-            Map.entry(TIMESTAMP_MIN, "2020-01-01T00:00:00Z"),
-            Map.entry(TIMESTAMP_MAX_AHEAD, "PT1M"),
-            Map.entry(TEAM_EVICTION, "P31D"),
-            Map.entry(StreamsConfig.APPLICATION_ID_CONFIG, "spend-monitor"),
-            Map.entry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
+    private static final Map<String, Object> DEFAULTS = defaultValues();
 
     private final Map<String, Object> values;
 
@@ -78,35 +64,41 @@ public final class SpendConfig {
     public static SpendConfig load(Path file, Map<String, String> env, Map<String, ?> overrides) {
         Map<String, Object> values = new LinkedHashMap<>(DEFAULTS);
         if (file != null) {
-            Properties props = new Properties();
-            try (Reader reader = Files.newBufferedReader(file)) {
-                props.load(reader);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-            }
-            props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).trim()));
+            values.putAll(readFile(file));
         }
-        for (String key : DEFAULTS.keySet()) {
-            String fromEnv = env.get(envName(key));
-            if (fromEnv != null && !fromEnv.isBlank()) {
-                values.put(key, fromEnv.trim());
-            }
-        }
+        values.putAll(ConfigKeys.fromEnvironment(env));
         overrides.forEach((k, v) -> {
             if (v != null) {
                 values.put(k, v);
             }
         });
+        ConfigKeys.check(values);
         SpendConfig config = new SpendConfig(values);
         config.settings(); // fail fast on bad values
         config.timestampMin();
         config.duration(TIMESTAMP_MAX_AHEAD);
-        if (values.containsKey(REMOVED_DEDUPE_RETENTION)) {
-            throw new IllegalArgumentException("'" + REMOVED_DEDUPE_RETENTION + "' is no longer a setting: a duplicate event_id"
-                    + " is dropped while its minute window is open and a copy after that is late; remove the line");
-        }
         config.duration(TEAM_EVICTION);
         return config;
+    }
+
+    /** The properties of a file, values trimmed. */
+    public static Map<String, Object> readFile(Path file) {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            props.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        props.stringPropertyNames().forEach(k -> values.put(k, props.getProperty(k).trim()));
+        return values;
+    }
+
+    private static Map<String, Object> defaultValues() {
+        Map<String, Object> defaults = new LinkedHashMap<>(ConfigKeys.defaults());
+        defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, "spend-monitor");
+        defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        return Map.copyOf(defaults);
     }
 
     public static String envName(String key) {

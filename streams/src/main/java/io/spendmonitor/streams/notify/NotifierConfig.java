@@ -1,5 +1,7 @@
 package io.spendmonitor.streams.notify;
 
+import io.spendmonitor.streams.config.ConfigKey;
+import io.spendmonitor.streams.config.ConfigKeys;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 
@@ -14,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The alert notifier's settings, read from the application's config map ({@code spend.notify.*};
@@ -67,10 +69,9 @@ public final class NotifierConfig {
     public static final String MAX_PENDING = "spend.notify.max-pending";
     public static final String CONSUMER_PREFIX = "spend.notify.consumer.";
 
-    private static final Set<String> KEYS = Set.of(SLACK_URL, WEBHOOK_URL, WEBHOOK_SECRET, PAGERDUTY_ROUTING_KEY,
-            PAGERDUTY_URL, CONSOLE, ROUTES, DASHBOARD_URL, GROUP_ID, RETRY_INITIAL_BACKOFF, RETRY_MAX_BACKOFF,
-            RETRY_MAX_ATTEMPTS, RETRY_MAX_AGE, HTTP_CONNECT_TIMEOUT, HTTP_REQUEST_TIMEOUT, CLOSE_TIMEOUT, DEDUPE_SIZE,
-            MAX_PENDING);
+    /** The notifier's settings, as the registry of every setting lists them. */
+    private static final Set<String> KEYS = ConfigKeys.ALL.stream()
+            .filter(k -> k.name().startsWith(PREFIX) && !k.isFamily()).map(ConfigKey::name).collect(Collectors.toUnmodifiableSet());
     /** Consumer settings the notifier's guarantee depends on. */
     private static final Set<String> FIXED_CONSUMER_KEYS = Set.of(ConsumerConfig.GROUP_ID_CONFIG,
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -99,8 +100,7 @@ public final class NotifierConfig {
     private NotifierConfig(Map<String, ?> config) {
         for (String key : config.keySet()) {
             if (key.startsWith(PREFIX) && !key.startsWith(CONSUMER_PREFIX) && !KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown setting '" + key + "' (known: " + String.join(", ", new TreeSet<>(KEYS))
-                        + ", " + CONSUMER_PREFIX + "*)");
+                throw new IllegalArgumentException("unknown setting '" + key + "'; did you mean '" + ConfigKeys.nearest(key) + "'?");
             }
         }
         slackUrl = url(config, SLACK_URL, true);
