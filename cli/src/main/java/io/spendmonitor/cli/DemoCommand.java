@@ -93,6 +93,9 @@ public final class DemoCommand implements Runnable {
         config.put("application.id", "spend-monitor-demo");
         config.put("state.dir", stateDir.toString());
         config.put("spend.notify.console", "true");
+        // the simulator runs --speed times faster than real time, so its events run ahead of the wall
+        // clock: this app accepts a month ahead (a real deployment keeps the 1-minute default)
+        config.put("spend.timestamp.max-ahead", "P30D");
         // a fresh cluster each run: the notifier can read the alerts topic from its beginning
         config.put("spend.notify.consumer.auto.offset.reset", "earliest");
 

@@ -26,7 +26,10 @@ public record ScenarioSettings(String scenario, long seed, Instant start, Durati
                                int teams, double rate, boolean loadPrices, boolean createTopics) {
     public static final long DEFAULT_SEED = 42;
     public static final double DEFAULT_SPEED = 60;
-    /** The default start lies this far behind the clock, so a 60x run stays behind "7 days ahead" for days. */
+    /**
+     * The default start lies this far behind the clock: a 60x run catches up with the wall clock after
+     * two minutes, and from then on needs an app that accepts events ahead of it (spend.timestamp.max-ahead).
+     */
     public static final Duration DEFAULT_START_BEHIND = Duration.ofHours(2);
     public static final int DEFAULT_TEAMS = 20;
     public static final double DEFAULT_RATE = 200;

@@ -42,8 +42,11 @@ public final class TrafficSimulator {
     public static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(PROGRESS_SECONDS);
     /** How often the run wakes up to send what has fallen due. */
     static final Duration TICK = Duration.ofMillis(50);
-    /** The topology refuses events more than 7 days ahead of its clock (spend.timestamp.max-ahead): warn a day before. */
-    static final Duration AHEAD_WARNING = Duration.ofDays(6);
+    /**
+     * The app dead-letters events further ahead of its wall clock than spend.timestamp.max-ahead
+     * (1 minute by default) as future-timestamp: warn once simulated time passes that.
+     */
+    static final Duration AHEAD_WARNING = Duration.ofMinutes(1);
     static final int STOP_SECONDS = 30;
 
     private TrafficSimulator() {
@@ -258,9 +261,9 @@ public final class TrafficSimulator {
         private void warnIfFarAhead() {
             if (!warnedAhead && simulatedTime.isAfter(wallClock.instant().plus(AHEAD_WARNING))) {
                 warnedAhead = true;
-                listener.note("warning: simulated time " + simulatedTime + " is more than " + AHEAD_WARNING.toDays()
-                        + " days ahead of the clock; the topology rejects events more than spend.timestamp.max-ahead "
-                        + "(default 7 days) ahead as absurd-timestamp");
+                listener.note("warning: simulated time " + simulatedTime + " is now ahead of the clock; the app dead-letters "
+                        + "events more than spend.timestamp.max-ahead (default 1 minute) ahead as future-timestamp: run the app "
+                        + "with -X spend.timestamp.max-ahead=P7D for a faster-than-real-time simulation (demo does), or use --speed 1");
             }
         }
 
