@@ -68,6 +68,18 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         registry.counter("spend.events.duplicate").increment();
     }
 
+    /** spend_evaluations_failed_total: team evaluations that threw (the team's state was left as before). */
+    @Override
+    public void evaluationFailed(String team) {
+        registry.counter("spend.evaluations.failed").increment();
+    }
+
+    /** spend_catalog_entries_rejected_total: price-catalog entries refused (they cannot be evaluated). */
+    @Override
+    public void catalogEntryRejected(String key, String reason) {
+        registry.counter("spend.catalog.entries.rejected").increment();
+    }
+
     @Override
     public MetricSnapshots collect() {
         Series apiCost = new Series();

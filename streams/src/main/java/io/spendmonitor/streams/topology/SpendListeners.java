@@ -64,4 +64,14 @@ public final class SpendListeners implements SpendListener {
     public void alert(AlertTransition transition) {
         each(l -> l.alert(transition));
     }
+
+    @Override
+    public void evaluationFailed(String team) {
+        each(l -> l.evaluationFailed(team));
+    }
+
+    @Override
+    public void catalogEntryRejected(String key, String reason) {
+        each(l -> l.catalogEntryRejected(key, reason));
+    }
 }
