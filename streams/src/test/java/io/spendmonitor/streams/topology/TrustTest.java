@@ -185,4 +185,43 @@ class TrustTest {
         KeyValueStore<String, TeamState> states = f.driver.getKeyValueStore(SpendTopology.TEAM_STATE_STORE);
         assertThat(states.get("lonely")).isNull();
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "window {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"PT5S", "PT1M", "PT5M"})
+    void breakEvenIsTheSameWhateverTheWindowSize(String windowSize) {
+        f = new TopologyFixture(Map.of("spend.window.size", windowSize));
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
+        f.gpuPrice("H100-80GB", "2.00", "2024-01-01T00:00:00Z");
+        f.profile("llama-3.1-8b", "H100-80GB", 1, 1000, 0.5, 1, "0.20", "openai/gpt-4o-mini", "2024-07-23T00:00:00Z");
+        Instant t0 = Instant.parse("2026-03-02T10:00:00Z");
+        // one call every 5 s for 70 minutes: 1000 input + 1000 output tokens each
+        for (int s = 0; s < 70 * 60; s += 5) {
+            f.send(f.call("search", "openai", "gpt-4o-mini", t0.plusSeconds(s)).setInputTokens(1000).setOutputTokens(1000).build());
+        }
+        // stream time t0 + 75 min: every window ending by t0 + 70 min is final, the last one evaluated
+        f.tick(t0.plus(Duration.ofMinutes(75)));
+
+        KeyValueStore<String, TeamState> states = f.driver.getKeyValueStore(SpendTopology.TEAM_STATE_STORE);
+        TeamState state = states.get("search");
+        assertThat(state.lastEvaluatedMs).isEqualTo(t0.plus(Duration.ofMinutes(70)).toEpochMilli());
+        io.spendmonitor.streams.cost.BreakEven b = state.lastBreakEven.get(0);
+        // horizon: the 60 minutes (t0 + 10 min, t0 + 70 min]: 720 calls
+        // actual = 720 * (1000 * 0.15 + 1000 * 0.60) / 1e6 = 720 * 0.00075 = $0.54
+        // peak_tps = 2000 tokens per 5 s = 400 (in 5 s, 1 min and 5 min windows alike)
+        // replicas = max(1, ceil(400 / (1000 * 0.5))) = 1; counterfactual = (1 * 2.00 + 0.20) * 1 h = $2.20
+        // ratio = 0.54 / 2.20 = 0.24545...; savings = (0.54 - 2.20) / 1 h = -1.66 $/h
+        assertThat(b.minutes()).isEqualTo(60);
+        assertThat(b.replicas()).isEqualTo(1);
+        assertThat(b.actualUsd()).isEqualByComparingTo("0.54");
+        assertThat(b.counterfactualUsd()).isEqualByComparingTo("2.20");
+        assertThat(b.ratio()).isCloseTo(0.54 / 2.20, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(b.savingsUsdPerHour()).isEqualByComparingTo("-1.66");
+    }
+
+    @Test
+    void aWindowSizeThatDoesNotDivideAnHourIsRefusedWithAClearError() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> io.spendmonitor.streams.config.SpendConfig.of(
+                        Map.of("spend.window.size", "PT7M")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("divide one hour evenly");
+    }
 }
