@@ -89,7 +89,7 @@ final class BenchEvents {
         long input = 100 + random.nextInt(4000);
         return new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
                 .setEventId("bench-" + i).setTimestamp(at).setTeam(team).setApplication("app-" + random.nextInt(5))
-                .setProvider(selfHosted ? "self-hosted" : m[0]).setModel(selfHosted ? "llama-3.1-8b" : m[1])
+                .setProvider(selfHosted ? io.spendmonitor.schemas.Providers.SELF_HOSTED : m[0]).setModel(selfHosted ? "llama-3.1-8b" : m[1])
                 .setDeployment(selfHosted ? team + "-llama" : null)
                 .setInputTokens(input).setCachedInputTokens(random.nextInt((int) input / 2))
                 .setOutputTokens(10 + random.nextInt(800)).build());
@@ -97,7 +97,7 @@ final class BenchEvents {
 
     /** True for an API call (what a window's api_calls counts). */
     static boolean isApiCall(ProducerRecord<String, SpecificRecord> record) {
-        return record.value() instanceof TokenUsage u && !"self-hosted".equals(u.getProvider());
+        return record.value() instanceof TokenUsage u && !io.spendmonitor.schemas.Providers.isSelfHosted(u.getProvider());
     }
 
     private static BigDecimal usd(String s) {

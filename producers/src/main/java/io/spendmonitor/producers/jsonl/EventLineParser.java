@@ -49,7 +49,7 @@ import static io.spendmonitor.producers.jsonl.LineFields.invalid;
 public final class EventLineParser {
     public static final Instant DEFAULT_EARLIEST_EVENT_TIME = Instant.parse("2020-01-01T00:00:00Z");
     public static final Duration DEFAULT_MAX_EVENT_TIME_AHEAD = Duration.ofDays(7);
-    public static final String SELF_HOSTED = "self-hosted";
+    public static final String SELF_HOSTED = io.spendmonitor.schemas.Providers.SELF_HOSTED;
     /** effective_from must lie in [1970, 10000): the catalog key writes it as an ISO instant with a 4-digit year. */
     private static final Instant LATEST_EFFECTIVE_FROM = Instant.parse("9999-12-31T23:59:59.999Z");
 

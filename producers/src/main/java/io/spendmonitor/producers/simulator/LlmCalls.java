@@ -24,7 +24,7 @@ final class LlmCalls implements TeamTraffic {
         }
 
         static Stream selfHosted(String team, String application, String model, String deployment, double msPerOutputToken) {
-            return new Stream(team, application, "self-hosted", model, deployment, 200, msPerOutputToken);
+            return new Stream(team, application, io.spendmonitor.schemas.Providers.SELF_HOSTED, model, deployment, 200, msPerOutputToken);
         }
 
         String name() {

@@ -4,11 +4,11 @@ package io.spendmonitor.streams.cost;
  * One LLM call as the cost model sees it, after admission (valid, on time, not a duplicate).
  * No Kafka or Avro types: the topology converts the event, the cost model prices and adds it.
  *
- * @param provider {@link Provider#SELF_HOSTED} for calls served by the team's own deployments
+ * @param provider {@link io.spendmonitor.schemas.Providers#SELF_HOSTED} for calls served by the team's own deployments
  */
 public record LlmCall(String team, long timestampMs, String provider, String model, String serviceTier, String deployment,
                       TokenCounts tokens) {
     public boolean selfHosted() {
-        return Provider.isSelfHosted(provider);
+        return io.spendmonitor.schemas.Providers.isSelfHosted(provider);
     }
 }

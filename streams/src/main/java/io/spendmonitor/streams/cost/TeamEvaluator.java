@@ -1,5 +1,7 @@
 package io.spendmonitor.streams.cost;
 
+import io.spendmonitor.schemas.Providers;
+
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -105,8 +107,8 @@ public final class TeamEvaluator {
             add(t, m);
         });
         window.selfhostModels().forEach((model, m) -> {
-            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent("self-hosted/" + model, k -> new TeamState.ModelTotals());
-            t.provider = "self-hosted";
+            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(Providers.SELF_HOSTED + "/" + model, k -> new TeamState.ModelTotals());
+            t.provider = Providers.SELF_HOSTED;
             t.model = model;
             add(t, m);
         });
@@ -187,7 +189,7 @@ public final class TeamEvaluator {
             for (BreakEven result : BreakEvenEvaluator.evaluate(horizon, horizonMs, settings.windowSizeMs(), profile,
                     catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice)) {
                 results.add(result);
-                String key = result.mode() + "|" + profile.model() + "|" + profile.gpuModel();
+                String key = new BreakEvenKey(result.mode(), profile.model(), profile.gpuModel()).toString();
                 evaluated.add(key);
                 Hysteresis h = state.breakEven.computeIfAbsent(key, k -> new Hysteresis());
                 boolean bad = result.ratioAbove(1 + settings.breakEvenMargin());
@@ -206,13 +208,11 @@ public final class TeamEvaluator {
                 Hysteresis.Change change = h.observe(false, true, settings.breakEvenEvaluations(),
                         settings.breakEvenEvaluations(), windowEndMs);
                 if (change == Hysteresis.Change.RESOLVED) {
-                    String[] parts = entry.getKey().split("\\|", 3);
-                    BreakEven.Mode mode = BreakEven.Mode.valueOf(parts[0]);
-                    transitions.add(new AlertTransition(team, mode == BreakEven.Mode.API ? AlertType.SELF_HOSTING_CHEAPER
-                            : AlertType.SELF_HOSTING_DEARER, parts[1] + " on " + parts[2], AlertTransition.RESOLVED,
+                    BreakEvenKey key = BreakEvenKey.parse(entry.getKey());
+                    transitions.add(new AlertTransition(team, key.alertType(), key.subject(), AlertTransition.RESOLVED,
                             windowEndMs, null, null, null, null, null, null, null,
-                            team + ": no more " + (mode == BreakEven.Mode.API ? "API calls" : "self-hosted traffic")
-                                    + " for " + parts[1] + " in the last " + settings.horizonMinutes() + " minutes",
+                            team + ": no more " + (key.mode() == BreakEven.Mode.API ? "API calls" : "self-hosted traffic")
+                                    + " for " + key.model() + " in the last " + settings.horizonMinutes() + " minutes",
                             Map.of()));
                 }
                 if (!h.firing && h.badStreak == 0) {

@@ -116,7 +116,7 @@ public final class TeamWindow {
     public void addSelfHostedCall(String model, String deployment, TokenCounts tokens) {
         addTokens(tokens);
         selfhostTokens = Math.addExact(selfhostTokens, tokens.throughputTokens());
-        selfhostModels.computeIfAbsent(model, k -> new ModelStats("self-hosted", model)).add(tokens);
+        selfhostModels.computeIfAbsent(model, k -> new ModelStats(io.spendmonitor.schemas.Providers.SELF_HOSTED, model)).add(tokens);
         DeploymentStats d = deployments.computeIfAbsent(deployment == null ? UNASSIGNED : deployment, DeploymentStats::new);
         d.tokens = Math.addExact(d.tokens, tokens.throughputTokens());
         if (d.model == null) {

@@ -113,7 +113,7 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                     model = OTHER;
                     foldedAny = true;
                 }
-                if (!"self-hosted".equals(m.provider)) {
+                if (!io.spendmonitor.schemas.Providers.isSelfHosted(m.provider)) {
                     apiCost.add(m.costUsd.doubleValue(), "team", team, "provider", m.provider, "model", model);
                 }
                 tokens.add(m.input, "team", team, "provider", m.provider, "model", model, "type", "input");
@@ -143,9 +143,8 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                         "gpu_model", b.gpuModel(), "mode", b.mode().name());
             }
             s.breakEven.forEach((key, h) -> {
-                String[] parts = key.split("\\|", 3);
-                String type = "API".equals(parts[0]) ? AlertType.SELF_HOSTING_CHEAPER.name() : AlertType.SELF_HOSTING_DEARER.name();
-                alertActive.set(h.firing ? 1 : 0, "team", entry.getKey(), "type", type, "subject", parts[1] + " on " + parts[2]);
+                io.spendmonitor.streams.cost.BreakEvenKey k = io.spendmonitor.streams.cost.BreakEvenKey.parse(key);
+                alertActive.set(h.firing ? 1 : 0, "team", entry.getKey(), "type", k.alertType().name(), "subject", k.subject());
             });
             s.idle.forEach((deployment, idle) -> alertActive.set(idle.hysteresis.firing ? 1 : 0, "team", entry.getKey(),
                     "type", AlertType.IDLE_CAPACITY.name(), "subject", deployment));

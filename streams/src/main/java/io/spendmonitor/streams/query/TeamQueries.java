@@ -220,9 +220,8 @@ public final class TeamQueries {
         List<Map<String, Object>> alerts = new ArrayList<>();
         s.breakEven.forEach((key, h) -> {
             if (h.firing) {
-                String[] parts = key.split("\\|", 3);
-                alerts.add(alert(team, "API".equals(parts[0]) ? AlertType.SELF_HOSTING_CHEAPER : AlertType.SELF_HOSTING_DEARER,
-                        parts[1] + " on " + parts[2], h.sinceMs));
+                io.spendmonitor.streams.cost.BreakEvenKey k = io.spendmonitor.streams.cost.BreakEvenKey.parse(key);
+                alerts.add(alert(team, k.alertType(), k.subject(), h.sinceMs));
             }
         });
         s.idle.forEach((deployment, i) -> {
