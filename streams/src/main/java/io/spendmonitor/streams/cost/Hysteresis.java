@@ -15,6 +15,15 @@ public final class Hysteresis {
 
     public enum Change { NONE, FIRED, RESOLVED }
 
+    public Hysteresis copy() {
+        Hysteresis c = new Hysteresis();
+        c.firing = firing;
+        c.badStreak = badStreak;
+        c.goodStreak = goodStreak;
+        c.sinceMs = sinceMs;
+        return c;
+    }
+
     /**
      * @param bad  the evaluation is past the firing threshold
      * @param good the evaluation is past the resolving threshold (bad and good are never both true)

@@ -85,6 +85,68 @@ public final class TeamState {
         public boolean warned;
         public boolean exceeded;
         public boolean forecast;
+
+        BudgetPeriod copy() {
+            BudgetPeriod c = new BudgetPeriod();
+            c.period = period;
+            c.spendUsd = spendUsd;
+            c.warned = warned;
+            c.exceeded = exceeded;
+            c.forecast = forecast;
+            return c;
+        }
+    }
+
+    /**
+     * A deep copy: what an evaluation can change is copied, immutable parts (BigDecimal, strings,
+     * {@link BreakEven} results) are shared. The evaluate node takes one before each evaluation to
+     * put back if it fails (cheaper than a serialized copy: it runs for every team every minute).
+     */
+    public TeamState copy() {
+        TeamState c = new TeamState();
+        c.firstWindowStartMs = firstWindowStartMs;
+        c.lastActivityMs = lastActivityMs;
+        c.lastEvaluatedMs = lastEvaluatedMs;
+        c.horizonMinutes = horizonMinutes;
+        c.horizonApiCostFemto = horizonApiCostFemto;
+        c.horizonGpuCostFemto = horizonGpuCostFemto;
+        c.horizonMs = horizonMs;
+        c.deploymentModels = new TreeMap<>(deploymentModels);
+        breakEven.forEach((k, h) -> c.breakEven.put(k, h.copy()));
+        idle.forEach((k, i) -> {
+            IdleState ic = new IdleState();
+            ic.hysteresis = i.hysteresis.copy();
+            ic.streakIdleFemto = new ArrayList<>(i.streakIdleFemto);
+            ic.lastUtilization = i.lastUtilization;
+            c.idle.put(k, ic);
+        });
+        c.day = day.copy();
+        c.month = month.copy();
+        c.lastBreakEven = new ArrayList<>(lastBreakEven);
+        modelTotals.forEach((k, t) -> {
+            ModelTotals tc = new ModelTotals();
+            tc.provider = t.provider;
+            tc.model = t.model;
+            tc.costUsd = t.costUsd;
+            tc.calls = t.calls;
+            tc.input = t.input;
+            tc.cached = t.cached;
+            tc.cacheWrite = t.cacheWrite;
+            tc.output = t.output;
+            c.modelTotals.put(k, tc);
+        });
+        gpuTotals.forEach((k, g) -> {
+            GpuTotals gc = new GpuTotals();
+            gc.deployment = g.deployment;
+            gc.gpuModel = g.gpuModel;
+            gc.costUsd = g.costUsd;
+            gc.idleCostUsd = g.idleCostUsd;
+            gc.gpuSeconds = g.gpuSeconds;
+            gc.lastUtilization = g.lastUtilization;
+            c.gpuTotals.put(k, gc);
+        });
+        c.lastIdleGpus = lastIdleGpus;
+        return c;
     }
 
     public boolean anyAlertFiring() {

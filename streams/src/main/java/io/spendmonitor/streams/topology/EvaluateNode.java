@@ -10,7 +10,6 @@ import io.spendmonitor.streams.cost.SpendSettings;
 import io.spendmonitor.streams.cost.TeamEvaluator;
 import io.spendmonitor.streams.cost.TeamState;
 import io.spendmonitor.streams.cost.TeamWindow;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -52,7 +51,6 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     private final SpendListener listener;
     private final TeamEvaluator evaluator;
     private final Duration eviction;
-    private final Serde<TeamState> stateSerde = StateSerdes.teamState();
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TeamState> teams;
@@ -158,14 +156,14 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
 
     /** One team's evaluation, all or nothing. */
     private void evaluate(String team, TeamState state, TeamWindow window, long windowEnd, long horizonStart, boolean dataInHorizon) {
-        byte[] before = stateSerde.serializer().serialize(SpendTopology.TEAM_STATE_STORE, state);
+        TeamState before = state.copy();
         List<AlertTransition> transitions;
         try {
             List<MinuteSummary> horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
             transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon);
         } catch (RuntimeException e) {
             // put the state back as it was: a failure never leaves half-done state
-            states.put(team, stateSerde.deserializer().deserialize(SpendTopology.TEAM_STATE_STORE, before));
+            states.put(team, before);
             horizons.remove(team);
             log.error("evaluation of team '{}' at {} failed; its state is unchanged: {}", team, Instant.ofEpochMilli(windowEnd), e.toString());
             listener.evaluationFailed(team);

@@ -94,4 +94,23 @@ class TeamEvaluatorTest {
         assertThat(state.lastEvaluatedMs).isZero();
         assertThat(state.firstWindowStartMs).isEqualTo(-1);
     }
+
+    @Test
+    void aCopyOfTheStateIsCompleteAndIndependent() throws Exception {
+        TeamState state = new TeamState();
+        TeamEvaluator.Budget budget = new TeamEvaluator.Budget(new BigDecimal("1"), new BigDecimal("100"));
+        for (int m = 0; m < 16; m++) {
+            TeamWindow w = gpuMinute(m, 0.10);
+            w.addApiCall("openai", "gpt-4o", new TokenCounts(1000, 100, 0, 10), 1_000_000_000_000L);
+            evaluate(state, w, budget);
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String before = json.writeValueAsString(state);
+
+        TeamState copy = state.copy();
+        assertThat(json.writeValueAsString(copy)).isEqualTo(before);
+        evaluate(copy, gpuMinute(16, 0.90), budget); // changes the copy's streaks, totals and budget
+        assertThat(json.writeValueAsString(state)).isEqualTo(before);
+        assertThat(json.writeValueAsString(copy)).isNotEqualTo(before);
+    }
 }

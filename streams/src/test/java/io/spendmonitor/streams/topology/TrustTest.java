@@ -224,4 +224,30 @@ class TrustTest {
                         Map.of("spend.window.size", "PT7M")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("divide one hour evenly");
     }
+
+    @Test
+    void aFailingEvaluationLeavesTheTeamsStateAsItWasAndTheRestGoesOn() {
+        f = new TopologyFixture();
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
+        f.gpuPrice("H100-80GB", "2.00", "2024-01-01T00:00:00Z");
+        // valid, but at 1 token/s and 1 % utilization 3e9 tokens in a minute need more replicas than an int holds
+        f.profile("tiny", "H100-80GB", 1, 1, 0.01, 1, "0", "openai/gpt-4o-mini", "2024-07-23T00:00:00Z");
+        Instant t0 = Instant.parse("2026-03-02T10:00:00Z");
+        for (int c = 0; c < 300; c++) {
+            f.send(f.call("huge", "openai", "gpt-4o-mini", t0.plusMillis(c)).setInputTokens(10_000_000).build());
+        }
+        f.send(f.call("small", "openai", "gpt-4o-mini", t0).setInputTokens(1000).build());
+        f.tick(t0.plus(Duration.ofMinutes(7)));
+
+        // the windows are final and emitted: 300 * 10,000,000 * 0.15 / 1e6 = $450
+        assertThat(f.costsOf("huge").get(t0.toString()).getApiCostUsd()).isEqualByComparingTo("450");
+        assertThat(f.listener.evaluationsFailed.get()).isPositive();
+        KeyValueStore<String, TeamState> states = f.driver.getKeyValueStore(SpendTopology.TEAM_STATE_STORE);
+        TeamState huge = states.get("huge");
+        // nothing half-done: the lifetime totals (added before break-even ran) were put back
+        assertThat(huge.modelTotals).isEmpty();
+        assertThat(huge.lastEvaluatedMs).isZero();
+        // another team of the same partition is evaluated as usual: 1000 * 0.15 / 1e6 = 0.00015
+        assertThat(states.get("small").modelTotals.get("openai/gpt-4o-mini").costUsd).isEqualByComparingTo("0.00015");
+    }
 }
