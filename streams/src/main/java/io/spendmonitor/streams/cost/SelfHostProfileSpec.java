@@ -20,8 +20,8 @@ public record SelfHostProfileSpec(String model, String gpuModel, int gpusPerRepl
         if (gpusPerReplica < 1 || gpusPerReplica > 1024) {
             throw new IllegalArgumentException("gpus_per_replica must be 1..1024, got " + gpusPerReplica);
         }
-        if (!(tokensPerSecondPerReplica >= 1 && tokensPerSecondPerReplica <= 1e9)) {
-            throw new IllegalArgumentException("tokens_per_second_per_replica must be 1..1e9, got " + tokensPerSecondPerReplica);
+        if (!(tokensPerSecondPerReplica > 0 && tokensPerSecondPerReplica <= 1e9)) {
+            throw new IllegalArgumentException("tokens_per_second_per_replica must be above 0 (at most 1e9), got " + tokensPerSecondPerReplica);
         }
         if (!(targetUtilization > 0 && targetUtilization <= 1)) {
             throw new IllegalArgumentException("target_utilization must be in (0, 1], got " + targetUtilization);
