@@ -48,6 +48,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final int MAX_UNKNOWN_IDS = 10_000;
     /** Schemas and registry answers are kilobytes; anything this big is not a registry answer. */
     static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+    private static final java.util.Set<String> WARNED_PLAIN_HTTP = ConcurrentHashMap.newKeySet();
 
     private final SchemaRegistrySettings settings;
     private final HttpClient http;
@@ -69,7 +70,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 // a redirect would carry the Authorization header to another place: never with credentials
                 .followRedirects(settings.hasCredentials() ? HttpClient.Redirect.NEVER : HttpClient.Redirect.NORMAL)
                 .build();
-        credentialsOverPlainHttp(settings).ifPresent(log::warn);
+        // every serde makes a client: one warning per process and registry is enough
+        credentialsOverPlainHttp(settings).filter(WARNED_PLAIN_HTTP::add).ifPresent(log::warn);
     }
 
     /** The warning for credentials sent over plain http (readable by anyone on the path), if any. */
