@@ -95,13 +95,31 @@ else
 fi
 
 # ---------------------------------------------------------------- docker-compose
+# The secrets come from .env (git-ignored): validate with the shipped example, and check that
+# without them compose refuses to start (no default passwords).
+compose_without_secrets_fails() {
+  : > "$work/empty.env"
+  local out
+  if out="$("$@" --env-file "$work/empty.env" -f ../docker-compose.yml config -q 2>&1)"; then
+    echo "compose accepted the file without KAFKA_PASSWORD / GRAFANA_ADMIN_PASSWORD"; return 1
+  fi
+  grep -q "PASSWORD" <<<"$out" || { echo "unexpected failure: $out"; return 1; }
+  echo "ok   refused without the secrets: $(grep -m1 -o '[A-Z_]*PASSWORD[^"]*' <<<"$out")"
+}
+compose_env() { env -u KAFKA_PASSWORD -u GRAFANA_ADMIN_PASSWORD -u KAFKA_USER -u GRAFANA_ADMIN_USER "$@"; }
 if have docker-compose; then
-  step "docker-compose -f ../docker-compose.yml config -q" docker-compose -f ../docker-compose.yml config -q
+  step "docker-compose --env-file ../.env.example -f ../docker-compose.yml config -q" \
+    compose_env docker-compose --env-file ../.env.example -f ../docker-compose.yml config -q
+  step "docker-compose refuses to start without the secrets of .env" compose_without_secrets_fails compose_env docker-compose
 elif have docker && docker compose version >/dev/null 2>&1; then
-  step "docker compose -f ../docker-compose.yml config -q" docker compose -f ../docker-compose.yml config -q
+  step "docker compose --env-file ../.env.example -f ../docker-compose.yml config -q" \
+    compose_env docker compose --env-file ../.env.example -f ../docker-compose.yml config -q
+  step "docker compose refuses to start without the secrets of .env" compose_without_secrets_fails compose_env docker compose
 else
   skip "compose file" "neither docker-compose nor docker compose installed"
 fi
+step "compose and image closed by default: loopback ports, SASL Kafka, no default passwords, pinned images" \
+  "$PY" test/check-compose.py ../docker-compose.yml ../Dockerfile
 
 # ---------------------------------------------------------------- live
 if [[ $live == 1 ]] && have prometheus; then

@@ -4,6 +4,7 @@ import io.spendmonitor.cluster.LocalCluster;
 import io.spendmonitor.schemas.ClientConfigs;
 import io.spendmonitor.schemas.Topics;
 import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
+import io.spendmonitor.schemas.registry.SchemaRegistrySettings;
 import io.spendmonitor.streams.SpendApplication;
 import io.spendmonitor.streams.config.SpendConfig;
 import io.spendmonitor.streams.topology.SpendListener;
@@ -90,6 +91,15 @@ public final class BenchCommand implements Runnable {
     @picocli.CommandLine.Mixin
     ClientOptions client = new ClientOptions();
 
+    /**
+     * The registry as the user configured it (-c, -X, -r): credentials, timeouts and fail-over URLs
+     * included, as every other command reads it. (A client made from the URL alone was refused by a
+     * registry that requires basic.auth.user.info.)
+     */
+    static SchemaRegistrySettings registrySettings(Map<String, Object> config) {
+        return SchemaRegistrySettings.fromConfig(config);
+    }
+
     @Override
     public void run() {
         if (events < 1 || teams < 1 || partitions < 1 || repeat < 1) {
@@ -110,7 +120,7 @@ public final class BenchCommand implements Runnable {
         config = new HashMap<>(client.config(true));
         String prefix = "bench-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         config.put(Topics.PREFIX_CONFIG, prefix);
-        try (RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(config.get("schema.registry.url").toString())) {
+        try (RestSchemaRegistryClient registry = new RestSchemaRegistryClient(registrySettings(config))) {
             Topics topics = Topics.fromConfig(config, registry);
             createTopics(config, topics);
             long produceStart = System.nanoTime();

@@ -23,7 +23,34 @@ public final class SpendMonitorCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(newCommandLine().execute(args));
+        int exitCode;
+        try {
+            exitCode = newCommandLine().execute(args);
+        } catch (NoClassDefFoundError e) {
+            System.err.println(withoutLocalCluster(e));
+            exitCode = 1;
+        }
+        System.exit(exitCode);
+    }
+
+    /**
+     * The container image is built without the local broker's jars (Dockerfile, -Pimage): a command
+     * that needs them ({@code local}, {@code demo}, {@code bench} without -b/-r) ends with this line.
+     */
+    static String withoutLocalCluster(Throwable e) {
+        return "error: this build of spend-monitor has no local broker and registry (missing "
+                + String.valueOf(e.getMessage()).replace('/', '.') + "): the container image leaves them out."
+                + " Run `local`, `demo` and `bench` without -b/-r from a source checkout (./spend-monitor),"
+                + " or pass -b/-r to a running cluster.";
+    }
+
+    private static NoClassDefFoundError missingClass(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NoClassDefFoundError missing) {
+                return missing;
+            }
+        }
+        return null;
     }
 
     /** The command line with our error handling: user errors as one line, exit codes as documented. */
@@ -35,6 +62,12 @@ public final class SpendMonitorCli implements Runnable {
                 err.println("error: " + cli.getMessage());
                 err.flush();
                 return cli.exitCode();
+            }
+            NoClassDefFoundError missing = missingClass(e);
+            if (missing != null) {
+                err.println(withoutLocalCluster(missing));
+                err.flush();
+                return 1;
             }
             err.println("error: " + e);
             e.printStackTrace(err);

@@ -3,6 +3,7 @@ package io.spendmonitor.cli;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.spendmonitor.schemas.http.BoundedHttp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -187,6 +188,8 @@ public final class TeamsCommand implements Callable<Integer> {
         }
     }
 
+    private static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
     static Snapshot fetch(HttpClient http, URI base, Duration timeout) throws AppUnavailableException, InterruptedException {
         JsonNode teams = get(http, base, "/api/teams", timeout);
         JsonNode alerts = get(http, base, "/api/alerts", timeout);
@@ -196,10 +199,11 @@ public final class TeamsCommand implements Callable<Integer> {
     private static JsonNode get(HttpClient http, URI base, String path, Duration timeout)
             throws AppUnavailableException, InterruptedException {
         URI uri = URI.create(base + path);
-        HttpResponse<String> response;
+        HttpResponse<byte[]> response;
         try {
-            response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            // the timeout covers the whole answer, body included; the teams table is kilobytes
+            response = BoundedHttp.send(http, HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build(),
+                    timeout, MAX_ANSWER_BYTES, BoundedHttp.Overflow.FAIL);
         } catch (HttpTimeoutException e) {
             throw new AppUnavailableException("no answer from " + base + " within " + DurationText.of(timeout));
         } catch (ConnectException e) {

@@ -146,6 +146,36 @@ class TeamsCommandTest {
                 + "the application is rebalancing; retry shortly\n");
     }
 
+    // @Timeout guards against the hang of an unbounded read; the assertions are about the outcome
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void anAnswerWhoseBodyNeverEndsIsNoAnswerWithinTheTimeout() throws IOException {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        HttpServer stalled = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stalled.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        stalled.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write("{\"teams\":[".getBytes(StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        stalled.start();
+        try {
+            String url = "127.0.0.1:" + stalled.getAddress().getPort();
+            CliRun run = CliRun.of("teams", "--url", url, "--once", "--timeout", "500ms");
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).startsWith("error: no answer from http://" + url + " within");
+        } finally {
+            stopped.countDown();
+            stalled.stop(0);
+        }
+    }
+
     @Test
     void badUsageExitsWithTwo() {
         assertThat(CliRun.of("teams", "--url", "ftp://x", "--once").exitCode()).isEqualTo(2);

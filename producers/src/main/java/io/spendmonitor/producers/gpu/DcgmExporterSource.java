@@ -1,5 +1,7 @@
 package io.spendmonitor.producers.gpu;
 
+import io.spendmonitor.schemas.http.BoundedHttp;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +24,10 @@ import java.util.Map;
  * {@code DCGM_FI_DEV_POWER_USAGE} (W). Labels: {@code gpu}, {@code UUID}, {@code modelName},
  * {@code Hostname}, and with Kubernetes pod mapping {@code namespace}, {@code pod}, {@code container}
  * (older exporters: {@code pod_namespace}, {@code pod_name}, {@code container_name}).
+ *
+ * <p>The timeout bounds the whole scrape, body included, and a page above
+ * {@value #MAX_PAGE_BYTES} bytes is refused ({@link BoundedHttp}): a hung or runaway exporter
+ * costs one interval, never the collector.
  */
 public final class DcgmExporterSource implements GpuSource {
     static final String ENGINE_ACTIVE = "DCGM_FI_PROF_GR_ENGINE_ACTIVE";
@@ -30,6 +36,8 @@ public final class DcgmExporterSource implements GpuSource {
     static final String FB_FREE = "DCGM_FI_DEV_FB_FREE";
     static final String FB_RESERVED = "DCGM_FI_DEV_FB_RESERVED";
     static final String POWER = "DCGM_FI_DEV_POWER_USAGE";
+    /** A node with 8 GPUs and pod labels exports well under 1 MiB; 16 MiB is no metrics page. */
+    static final int MAX_PAGE_BYTES = 16 * 1024 * 1024;
 
     private final URI url;
     private final Duration timeout;
@@ -54,10 +62,10 @@ public final class DcgmExporterSource implements GpuSource {
 
     @Override
     public List<GpuReading> read() throws GpuReadException {
-        HttpResponse<String> response;
+        HttpResponse<byte[]> response;
         try {
-            response = http.send(HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "text/plain").GET().build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            response = BoundedHttp.send(http, HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "text/plain").GET().build(),
+                    timeout, info -> info.statusCode() == 200 ? MAX_PAGE_BYTES : 0, BoundedHttp.Overflow.FAIL);
         } catch (IOException e) {
             throw new GpuReadException("cannot read the DCGM exporter at " + url + ": " + e, e);
         } catch (InterruptedException e) {
@@ -67,7 +75,7 @@ public final class DcgmExporterSource implements GpuSource {
         if (response.statusCode() != 200) {
             throw new GpuReadException("the DCGM exporter at " + url + " answered HTTP " + response.statusCode());
         }
-        return parse(response.body());
+        return parse(new String(response.body(), StandardCharsets.UTF_8));
     }
 
     /** The GPUs on a metrics page, ordered by index; a page without DCGM GPU metrics is a {@link GpuReadException}. */

@@ -100,4 +100,44 @@ class DcgmExporterSourceTest {
         assertThat(PrometheusText.parseLine("m{a=\"unterminated} 1")).isNull();
         assertThat(PrometheusText.parseLine("m{a=\"x\"} not-a-number")).isNull();
     }
+
+    // @Timeout guards against the hang of an unbounded read; the assertions are about the outcome, not speed
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPageThatNeverEndsOrNeverStopsIsAReadError() throws IOException {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        HttpServer misbehaving = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        misbehaving.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        misbehaving.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write("DCGM_FI_DEV_GPU_UTIL{gpu=\"0\"} 1\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                if (exchange.getRequestURI().getPath().equals("/stalled")) {
+                    stopped.await();
+                }
+                byte[] comments = "# the exporter repeats itself\n".repeat(2048).getBytes(StandardCharsets.UTF_8);
+                while (stopped.getCount() > 0) {
+                    out.write(comments);
+                }
+            } catch (IOException e) {
+                // the collector hung up: what it should do
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        misbehaving.start();
+        String base = "http://127.0.0.1:" + misbehaving.getAddress().getPort();
+        try {
+            DcgmExporterSource stalled = new DcgmExporterSource(URI.create(base + "/stalled"), Duration.ofMillis(300));
+            assertThatThrownBy(stalled::read).isInstanceOf(GpuReadException.class).hasMessageContaining("HttpTimeoutException");
+
+            DcgmExporterSource flooding = new DcgmExporterSource(URI.create(base + "/flood"), Duration.ofSeconds(30));
+            assertThatThrownBy(flooding::read).isInstanceOf(GpuReadException.class)
+                    .hasMessageContaining("larger than " + DcgmExporterSource.MAX_PAGE_BYTES);
+        } finally {
+            stopped.countDown();
+            misbehaving.stop(0);
+        }
+    }
 }

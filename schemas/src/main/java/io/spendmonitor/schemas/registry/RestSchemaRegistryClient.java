@@ -3,6 +3,7 @@ package io.spendmonitor.schemas.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spendmonitor.schemas.http.BoundedHttp;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
@@ -17,8 +18,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
 
 /**
  * A client for the Confluent Schema Registry REST API (Confluent's registry, or another that
@@ -28,23 +31,57 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Tolerated differences of Apicurio 2.4: a 409 carries error_code 0 (the status decides);
  * {@code GET /schemas/ids/{id}/schema} does not exist ({@code /schemas/ids/{id}} is used).
+ *
+ * <p>Hardening: every call has a deadline on the whole answer and a cap on its size
+ * ({@link BoundedHttp}); redirects are not followed while credentials are set (they would carry
+ * the Authorization header to wherever the redirect points); credentials over plain http are
+ * logged as a warning; an unknown schema id is remembered as missing for
+ * {@link #UNKNOWN_ID_TTL}, so a flood of records with bad ids does not become a flood of calls.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a schema id the registry does not know is answered from memory. */
+    static final Duration UNKNOWN_ID_TTL = Duration.ofSeconds(30);
+    /** Bound on remembered unknown ids (a flood of random ids must not grow memory without end). */
+    private static final int MAX_UNKNOWN_IDS = 10_000;
+    /** Schemas and registry answers are kilobytes; anything this big is not a registry answer. */
+    static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+    private static final java.util.Set<String> WARNED_PLAIN_HTTP = ConcurrentHashMap.newKeySet();
 
     private final SchemaRegistrySettings settings;
     private final HttpClient http;
+    private final LongSupplier nanoTime;
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    /** Unknown schema id -> System.nanoTime() until which it is answered as unknown without a call. */
+    private final Map<Integer, Long> unknownIdsUntil = new ConcurrentHashMap<>();
 
     public RestSchemaRegistryClient(SchemaRegistrySettings settings) {
+        this(settings, System::nanoTime);
+    }
+
+    RestSchemaRegistryClient(SchemaRegistrySettings settings, LongSupplier nanoTime) {
         this.settings = settings;
+        this.nanoTime = nanoTime;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                // a redirect would carry the Authorization header to another place: never with credentials
+                .followRedirects(settings.hasCredentials() ? HttpClient.Redirect.NEVER : HttpClient.Redirect.NORMAL)
                 .build();
+        // every serde makes a client: one warning per process and registry is enough
+        credentialsOverPlainHttp(settings).filter(WARNED_PLAIN_HTTP::add).ifPresent(log::warn);
+    }
+
+    /** The warning for credentials sent over plain http (readable by anyone on the path), if any. */
+    static Optional<String> credentialsOverPlainHttp(SchemaRegistrySettings settings) {
+        if (!settings.hasCredentials()) {
+            return Optional.empty();
+        }
+        return settings.urls().stream().filter(u -> u.getScheme().equals("http")).findFirst()
+                .map(u -> "schema registry credentials are sent over plain http to " + u.getScheme() + "://" + u.getHost()
+                        + (u.getPort() >= 0 ? ":" + u.getPort() : "") + ": anyone on the network path can read them; use https");
     }
 
     public static RestSchemaRegistryClient forUrl(String url) {
@@ -88,10 +125,34 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = call("GET", "/schemas/ids/" + id, null, null, id);
+        Long unknownUntil = unknownIdsUntil.get(id);
+        if (unknownUntil != null) {
+            if (nanoTime.getAsLong() - unknownUntil < 0) {
+                throw new UnknownSchemaIdException(id, 404, 40403);
+            }
+            unknownIdsUntil.remove(id, unknownUntil);
+        }
+        JsonNode answer;
+        try {
+            answer = call("GET", "/schemas/ids/" + id, null, null, id);
+        } catch (UnknownSchemaIdException e) {
+            rememberUnknown(id);
+            throw e;
+        }
         Schema schema = parse(answer.path("schema").asText(null), "schema id " + id);
         Schema previous = schemasById.putIfAbsent(id, schema);
         return previous == null ? schema : previous;
+    }
+
+    private void rememberUnknown(int id) {
+        long now = nanoTime.getAsLong();
+        if (unknownIdsUntil.size() >= MAX_UNKNOWN_IDS) {
+            unknownIdsUntil.values().removeIf(until -> now - until >= 0);
+            if (unknownIdsUntil.size() >= MAX_UNKNOWN_IDS) {
+                unknownIdsUntil.clear();
+            }
+        }
+        unknownIdsUntil.put(id, now + UNKNOWN_ID_TTL.toNanos());
     }
 
     @Override
@@ -158,17 +219,22 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 request.header("Authorization", settings.authorizationHeader());
             }
             try {
-                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                HttpResponse<byte[]> response = BoundedHttp.send(http, request.build(), settings.requestTimeout(),
+                        MAX_ANSWER_BYTES, BoundedHttp.Overflow.FAIL);
                 int status = response.statusCode();
+                String text = new String(response.body(), StandardCharsets.UTF_8);
                 if (status >= 200 && status < 300) {
-                    String text = response.body();
-                    return text == null || text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+                    return text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
                 }
                 if (status >= 500 || status == 429) {
                     lastStatus = status;
-                    lastFailure = new IOException("HTTP " + status + ": " + abbreviate(response.body()));
+                    lastFailure = new IOException("HTTP " + status + ": " + abbreviate(text));
+                } else if (status >= 300 && status < 400 && settings.hasCredentials()) {
+                    throw new SchemaRegistryException("schema registry answered HTTP " + status + " (a redirect) to " + method + " "
+                            + path + "; redirects are not followed while credentials are set: configure the final URL in "
+                            + SchemaRegistrySettings.URL, status, -1);
                 } else {
-                    throw clientError(status, response.body(), method, path, subject, schemaId);
+                    throw clientError(status, text, method, path, subject, schemaId);
                 }
             } catch (IOException e) {
                 lastFailure = e;

@@ -1,7 +1,8 @@
 package io.spendmonitor.streams.notify;
 
+import io.spendmonitor.schemas.http.BoundedHttp;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +18,9 @@ import java.util.Map;
  * followed) permanent. One instance (one {@link HttpClient}) serves every channel; thread-safe.
  * Outcome details name the endpoint by scheme, host and port only: a Slack webhook's path is its
  * secret, and other URLs may carry tokens too.
+ *
+ * <p>The request timeout bounds the whole exchange, body included ({@link BoundedHttp}); a 2xx
+ * body is not read at all, and of any other only the first {@value #SNIPPET_BYTES} bytes.
  */
 public final class HttpSender {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -54,9 +58,10 @@ public final class HttpSender {
         } catch (IllegalArgumentException e) {
             return DeliveryOutcome.permanent("cannot build a request to " + endpoint(uri) + ": " + scrub(e.getMessage(), uri));
         }
-        HttpResponse<InputStream> response;
+        HttpResponse<byte[]> response;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            response = BoundedHttp.send(client, request, requestTimeout,
+                    info -> info.statusCode() >= 200 && info.statusCode() < 300 ? 0 : SNIPPET_BYTES, BoundedHttp.Overflow.TRUNCATE);
         } catch (HttpTimeoutException e) {
             return DeliveryOutcome.retryable(endpoint(uri) + " timed out (" + scrub(e.getMessage(), uri) + ")");
         } catch (IOException e) {
@@ -81,13 +86,8 @@ public final class HttpSender {
     }
 
     /** The start of a response body, on one line, for the log (error bodies are short codes like {@code invalid_token}). */
-    private static String snippet(InputStream body) {
-        try (body) {
-            byte[] bytes = body.readNBytes(SNIPPET_BYTES);
-            return new String(bytes, StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
-        } catch (IOException e) {
-            return "";
-        }
+    private static String snippet(byte[] body) {
+        return new String(body, StandardCharsets.UTF_8).replaceAll("\\s+", " ").trim();
     }
 
     /** {@code Retry-After} in seconds (the HTTP-date form is ignored: backoff applies). */

@@ -14,6 +14,11 @@ import java.util.Map;
  * and summary; a section of fields with the numbers; a section with what to do; a context line
  * with the window, the alert id and the dashboard link. {@code text} carries a plain fallback
  * (notifications, clients without blocks). The webhook URL is a secret: it is never logged.
+ *
+ * <p>Every text comes partly from the data (team, subject, summary, alert id), so every text is
+ * escaped ({@code & < >}) and every mrkdwn object is {@code verbatim}: a team named
+ * {@code <!channel>} or {@code @here} is shown as written and notifies nobody. Only the dashboard
+ * link, which we write ourselves, uses Slack's {@code <url|label>} syntax.
  */
 public final class SlackChannel implements AlertChannel {
     public static final String NAME = "slack";
@@ -52,8 +57,8 @@ public final class SlackChannel implements AlertChannel {
     /** The Slack payload for one transition. */
     static ObjectNode message(SpendAlert alert, String dashboardUrl) {
         ObjectNode root = AlertJson.MAPPER.createObjectNode();
-        root.put("text", AlertWording.emoji(alert.getState()) + " " + alert.getState() + " "
-                + AlertWording.typeInWords(alert.getType()) + " (team " + alert.getTeam() + "): " + alert.getSummary());
+        root.put("text", escape(AlertWording.emoji(alert.getState()) + " " + alert.getState() + " "
+                + AlertWording.typeInWords(alert.getType()) + " (team " + alert.getTeam() + "): " + alert.getSummary()));
         ArrayNode blocks = root.putArray("blocks");
 
         String head = "*" + escape(AlertWording.headline(alert)) + "*\n"
@@ -93,6 +98,8 @@ public final class SlackChannel implements AlertChannel {
         ObjectNode node = AlertJson.MAPPER.createObjectNode();
         node.put("type", "mrkdwn");
         node.put("text", text);
+        // no automatic parsing of names, @mentions or channel links in what the data put there
+        node.put("verbatim", true);
         return node;
     }
 

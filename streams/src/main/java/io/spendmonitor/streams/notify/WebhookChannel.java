@@ -18,11 +18,12 @@ import java.util.Map;
  * POSTs each transition as JSON ({@link AlertJson}: the Avro fields in snake_case, money as
  * decimal strings) with three headers:
  * <ul>
- *   <li>{@code X-Spend-Signature: sha256=<hex>}: HMAC-SHA256 of the exact body bytes, keyed with
- *       the shared secret. Receivers recompute it over the raw body before parsing and compare in
- *       constant time.</li>
- *   <li>{@code X-Spend-Timestamp}: when this attempt was sent, Unix seconds. It is informational:
- *       it is not covered by the signature; a replayed body carries an alert_id already seen.</li>
+ *   <li>{@code X-Spend-Timestamp}: when this attempt was sent, Unix seconds.</li>
+ *   <li>{@code X-Spend-Signature: sha256=<hex>}: HMAC-SHA256, keyed with the shared secret, of
+ *       {@code <timestamp> "." <exact body bytes>}. The timestamp is signed too, so a captured
+ *       request cannot be replayed later: a receiver recomputes the HMAC over the raw body before
+ *       parsing, compares in constant time and refuses a timestamp more than 5 minutes from its
+ *       own clock (the README shows it).</li>
  *   <li>{@code Idempotency-Key}: the alert_id, the same on every retry and redelivery, so a receiver
  *       that remembers keys acts once per transition. (An alert_id with characters a header cannot
  *       carry is sent as {@code sha256-<hex of the alert_id>}.)</li>
@@ -67,17 +68,20 @@ public final class WebhookChannel implements AlertChannel {
         } catch (JsonProcessingException e) {
             return DeliveryOutcome.permanent("cannot write the webhook body: " + e.getOriginalMessage());
         }
+        String timestamp = String.valueOf(clock.instant().getEpochSecond());
         return http.postJson(url, body, Map.of(
-                SIGNATURE_HEADER, "sha256=" + sign(body),
-                TIMESTAMP_HEADER, String.valueOf(clock.instant().getEpochSecond()),
+                SIGNATURE_HEADER, "sha256=" + sign(timestamp, body),
+                TIMESTAMP_HEADER, timestamp,
                 IDEMPOTENCY_HEADER, idempotencyKey(alert.getAlertId())));
     }
 
-    /** Lower-case hex HMAC-SHA256 of {@code body}. */
-    String sign(byte[] body) {
+    /** Lower-case hex HMAC-SHA256 of {@code timestamp + "." + body}. */
+    String sign(String timestamp, byte[] body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
+            mac.update(timestamp.getBytes(StandardCharsets.US_ASCII));
+            mac.update((byte) '.');
             return HexFormat.of().formatHex(mac.doFinal(body));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);

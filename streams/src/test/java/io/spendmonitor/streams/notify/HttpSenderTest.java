@@ -2,9 +2,11 @@ package io.spendmonitor.streams.notify;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +44,36 @@ class HttpSenderTest {
         DeliveryOutcome unreachable = http.postJson(gone, body, Map.of());
         assertThat(unreachable.kind()).isEqualTo(DeliveryOutcome.Kind.RETRYABLE);
         assertThat(unreachable.detail()).contains("unreachable").doesNotContain("SECRET");
+    }
+
+    // @Timeout: a guard against the hang of an unbounded read, not an assertion about speed
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSuccessIsSentWithoutReadingItsBody() throws Exception {
+        try (MisbehavingHttpServer stalled = MisbehavingHttpServer.start(200, MisbehavingHttpServer.Body.STALL)) {
+            assertThat(http.postJson(stalled.uri("/hook"), body, Map.of()).kind()).isEqualTo(DeliveryOutcome.Kind.SENT);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anErrorBodyThatTricklesForeverTimesOutAsRetryable() throws Exception {
+        HttpSender bounded = new HttpSender(Duration.ofSeconds(5), Duration.ofMillis(300));
+        try (MisbehavingHttpServer trickling = MisbehavingHttpServer.start(503, MisbehavingHttpServer.Body.TRICKLE)) {
+            DeliveryOutcome outcome = bounded.postJson(trickling.uri("/hook"), body, Map.of());
+            assertThat(outcome.kind()).isEqualTo(DeliveryOutcome.Kind.RETRYABLE);
+            assertThat(outcome.detail()).contains("timed out");
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aFloodedErrorBodyIsCutToASnippet() throws Exception {
+        try (MisbehavingHttpServer flooding = MisbehavingHttpServer.start(400, MisbehavingHttpServer.Body.FLOOD)) {
+            DeliveryOutcome outcome = http.postJson(flooding.uri("/hook"), body, Map.of());
+            assertThat(outcome.kind()).isEqualTo(DeliveryOutcome.Kind.PERMANENT);
+            assertThat(outcome.detail()).contains("HTTP 400: {\"x\":").hasSizeLessThan(300);
+        }
     }
 
     private DeliveryOutcome.Kind post(int status) throws InterruptedException {

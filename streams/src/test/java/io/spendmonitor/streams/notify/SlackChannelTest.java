@@ -79,4 +79,23 @@ class SlackChannelTest {
         String head = SlackChannel.message(alert, null).at("/blocks/0/text/text").asText();
         assertThat(head).contains("Team *r&amp;d* · &lt;script&gt;").doesNotContain("<script>");
     }
+
+    @Test
+    void aTeamNameCannotMentionAChannel() {
+        SpendAlert alert = SpendAlert.newBuilder(SampleAlerts.idle("<!channel> @here", "<!everyone>"))
+                .setSummary("<!channel> summary").build();
+        JsonNode message = SlackChannel.message(alert, "https://grafana.example.com/d/spend?var-team={team}");
+
+        assertThat(message.toString()).doesNotContain("<!channel>").doesNotContain("<!everyone>");
+        assertThat(message.get("text").asText()).contains("(team &lt;!channel&gt; @here): &lt;!channel&gt; summary");
+        // every mrkdwn object: verbatim, so Slack does not turn @here or names into mentions
+        List<JsonNode> mrkdwn = new ArrayList<>();
+        message.findParents("type").forEach(node -> {
+            if (node.get("type").asText().equals("mrkdwn")) {
+                mrkdwn.add(node);
+            }
+        });
+        assertThat(mrkdwn).hasSizeGreaterThanOrEqualTo(4)
+                .allSatisfy(node -> assertThat(node.path("verbatim").asBoolean(false)).isTrue());
+    }
 }

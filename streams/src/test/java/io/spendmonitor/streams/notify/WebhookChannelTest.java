@@ -35,12 +35,9 @@ class WebhookChannelTest {
         assertThat(webhook.deliver(alert).kind()).isEqualTo(DeliveryOutcome.Kind.SENT);
 
         RecordingHttpServer.Request request = server.requests().get(0);
-        // what a receiver does: HMAC-SHA256 over the raw body bytes with the shared secret
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String expected = "sha256=" + HexFormat.of().formatHex(mac.doFinal(request.body()));
-        assertThat(request.header("X-Spend-Signature")).isEqualTo(expected);
+        // what a receiver does: HMAC-SHA256 over "<X-Spend-Timestamp>.<raw body>" with the shared secret
         assertThat(request.header("X-Spend-Timestamp")).isEqualTo("1772446590");
+        assertThat(request.header("X-Spend-Signature")).isEqualTo(receiverSignature(SECRET, "1772446590", request.body()));
         assertThat(request.header("Idempotency-Key")).isEqualTo("search|SELF_HOSTING_CHEAPER|llama-3.1-8b on H100-80GB|FIRING|1772446500000");
         assertThat(request.text()).doesNotContain(SECRET);
 
@@ -70,8 +67,33 @@ class WebhookChannelTest {
         other.init(new SecretKeySpec("another-secret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         assertThat(request.header("X-Spend-Signature"))
                 .isNotEqualTo("sha256=" + HexFormat.of().formatHex(other.doFinal(request.body())));
+        String timestamp = request.header("X-Spend-Timestamp");
         byte[] tampered = request.text().replace("\"ml\"", "\"ads\"").getBytes(StandardCharsets.UTF_8);
-        assertThat(request.header("X-Spend-Signature")).isNotEqualTo("sha256=" + webhook.sign(tampered));
+        assertThat(request.header("X-Spend-Signature")).isNotEqualTo("sha256=" + webhook.sign(timestamp, tampered));
+    }
+
+    @Test
+    void theTimestampIsSignedSoAReplayWithAFreshTimestampDoesNotVerify() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-03-02T10:16:30Z"), ZoneOffset.UTC);
+        WebhookChannel webhook = new WebhookChannel(server.uri("/h"), SECRET, HttpSender.withDefaults(), clock);
+        webhook.deliver(SampleAlerts.idle("ml", "vllm"));
+        RecordingHttpServer.Request captured = server.requests().get(0);
+
+        // the signature covers the body alone no more: it verifies only with the timestamp it was sent with
+        Mac bodyOnly = Mac.getInstance("HmacSHA256");
+        bodyOnly.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        assertThat(captured.header("X-Spend-Signature"))
+                .isNotEqualTo("sha256=" + HexFormat.of().formatHex(bodyOnly.doFinal(captured.body())))
+                .isEqualTo(receiverSignature(SECRET, "1772446590", captured.body()))
+                // a replay an hour later must bring a fresh timestamp, which the captured signature does not cover
+                .isNotEqualTo(receiverSignature(SECRET, "1772450190", captured.body()));
+    }
+
+    private static String receiverSignature(String secret, String timestamp, byte[] body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.update((timestamp + ".").getBytes(StandardCharsets.UTF_8));
+        return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
     }
 
     @Test
