@@ -70,7 +70,8 @@ public final class Decimals {
             // log10(2) = 0.30103: the number of decimal digits, without computing them
             return "a number of about " + (long) (bits * 0.30103) + " digits";
         }
-        return preview(value.toString()); // scientific notation when the exponent is large: short
+        // plain digits only where they are few; scientific notation (short) for a large exponent
+        return preview(bounded(value).isPresent() ? value.toPlainString() : value.toString());
     }
 
     /** The first 40 characters of {@code text} (control characters escaped), then {@code …} when there is more. */
