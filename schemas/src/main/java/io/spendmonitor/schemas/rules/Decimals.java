@@ -70,8 +70,10 @@ public final class Decimals {
             // log10(2) = 0.30103: the number of decimal digits, without computing them
             return "a number of about " + (long) (bits * 0.30103) + " digits";
         }
-        // plain digits only where they are few; scientific notation (short) for a large exponent
-        return preview(bounded(value).isPresent() ? value.toPlainString() : value.toString());
+        // plain digits only where they are few (of the value without trailing zeros: 0E+2147483647
+        // is bounded, but its own plain form has two billion zeros); scientific notation otherwise
+        Optional<BigDecimal> bounded = bounded(value);
+        return preview(bounded.isPresent() ? bounded.get().toPlainString() : value.toString());
     }
 
     /** The first 40 characters of {@code text} (control characters escaped), then {@code …} when there is more. */
