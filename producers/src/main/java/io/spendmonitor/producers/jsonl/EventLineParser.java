@@ -131,6 +131,9 @@ public final class EventLineParser {
             tree = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new LineRejectedException(LineError.INVALID_JSON, "invalid JSON" + jsonErrorDetail(e));
+        } catch (NumberFormatException e) {
+            // Jackson lets this through for a number BigDecimal cannot hold, such as 0e-2147483648
+            throw new LineRejectedException(LineError.INVALID_JSON, "invalid JSON: a number out of range");
         }
         if (!(tree instanceof ObjectNode object)) {
             throw new LineRejectedException(LineError.INVALID_JSON, "not a JSON object: each line holds one {\"type\": ...} object");

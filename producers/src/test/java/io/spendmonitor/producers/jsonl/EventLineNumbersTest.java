@@ -93,7 +93,7 @@ class EventLineNumbersTest {
         // each costs a few bytes to send; read naively (toPlainString, setScale, toBigInteger) each costs
         // a billion digits of memory
         List<String> bombs = List.of("1e999999999", "-1e999999999", "1e-999999999", "9.99e99999999", "\"1e999999999\"",
-                "\"1E-999999999\"", "\"1e99999999999\"", "0." + "0".repeat(1_000_000) + "1",
+                "\"1E-999999999\"", "\"1e99999999999\"", "0e-2147483648", "1e2147483648", "0." + "0".repeat(1_000_000) + "1",
                 "\"0." + "0".repeat(1_000_000) + "1\"", "9".repeat(10_000_000), "\"" + "9".repeat(10_000_000) + "\"");
         List<String> lines = List.of(
                 USAGE.replace("\"input_tokens\":1000", "\"input_tokens\":%s") + "}",
