@@ -95,6 +95,10 @@ public final class EventRules {
 
     /** The time rules for an event time in {@code field}. */
     public Optional<Violation> checkTime(String field, long timestampMillis, long nowMillis) {
+        return Optional.ofNullable(time(field, timestampMillis, nowMillis));
+    }
+
+    private Violation time(String field, long timestampMillis, long nowMillis) {
         if (beforeMinimum(timestampMillis)) {
             Instant time = Instant.ofEpochMilli(timestampMillis);
             String hint = timestampMillis > 0 && timestampMillis < EPOCH_SECONDS_READ_AS_MILLIS
@@ -105,120 +109,115 @@ public final class EventRules {
             return fail(RejectReason.FUTURE_TIMESTAMP, field + " " + Instant.ofEpochMilli(timestampMillis)
                     + " is more than " + human(maxAhead) + " in the future");
         }
-        return Optional.empty();
+        return null;
     }
 
     public Optional<Violation> check(TokenUsage u, long nowMillis) {
+        return Optional.ofNullable(violation(u, nowMillis));
+    }
+
+    public Optional<Violation> check(GpuUtilization g, long nowMillis) {
+        return Optional.ofNullable(violation(g, nowMillis));
+    }
+
+    // The checks return null when they pass: this runs on every event of the topology, so no
+    // Optional or lambda is allocated on the way through a good one.
+
+    private Violation violation(TokenUsage u, long nowMillis) {
         if (u == null) {
-            return fail(RejectReason.MISSING_FIELD, "token_usage event is null");
+            return new Violation(RejectReason.MISSING_FIELD, "token_usage event is null");
         }
         if (blank(u.getTeam())) {
-            return fail(RejectReason.MISSING_TEAM, "team is empty");
+            return new Violation(RejectReason.MISSING_TEAM, "team is empty");
         }
-        Optional<Violation> v = required("event_id", u.getEventId())
-                .or(() -> required("application", u.getApplication()))
-                .or(() -> required("provider", u.getProvider()))
-                .or(() -> required("model", u.getModel()));
-        if (v.isPresent()) {
+        Violation v;
+        if ((v = required("event_id", u.getEventId())) != null || (v = required("application", u.getApplication())) != null
+                || (v = required("provider", u.getProvider())) != null || (v = required("model", u.getModel())) != null) {
             return v;
         }
         if (SELF_HOSTED.equals(u.getProvider()) && blank(u.getDeployment())) {
-            return fail(RejectReason.MISSING_FIELD, "provider 'self-hosted' needs a deployment (the deployment that served the call)");
+            return new Violation(RejectReason.MISSING_FIELD,
+                    "provider 'self-hosted' needs a deployment (the deployment that served the call)");
         }
-        v = name("team", u.getTeam())
-                .or(() -> name("application", u.getApplication()))
-                .or(() -> name("provider", u.getProvider()))
-                .or(() -> name("model", u.getModel()))
-                .or(() -> optionalName("deployment", u.getDeployment()))
-                .or(() -> optionalName("service_tier", u.getServiceTier()))
-                .or(() -> u.getEventId().length() > MAX_NAME_LENGTH
-                        ? fail(RejectReason.BAD_NAME, "event_id is longer than " + MAX_NAME_LENGTH + " characters")
-                        : Optional.empty());
-        if (v.isPresent()) {
+        if ((v = name("team", u.getTeam())) != null || (v = name("application", u.getApplication())) != null
+                || (v = name("provider", u.getProvider())) != null || (v = name("model", u.getModel())) != null
+                || (v = optionalName("deployment", u.getDeployment())) != null
+                || (v = optionalName("service_tier", u.getServiceTier())) != null
+                || (v = name("event_id", u.getEventId())) != null) {
             return v;
         }
         if (u.getTimestamp() == null) {
-            return fail(RejectReason.MISSING_FIELD, "timestamp is missing");
+            return new Violation(RejectReason.MISSING_FIELD, "timestamp is missing");
         }
-        v = checkTime("timestamp", u.getTimestamp().toEpochMilli(), nowMillis);
-        if (v.isPresent()) {
-            return v;
-        }
-        v = tokens(u);
-        if (v.isPresent()) {
+        if ((v = time("timestamp", u.getTimestamp().toEpochMilli(), nowMillis)) != null || (v = tokens(u)) != null) {
             return v;
         }
         if (u.getLatencyMs() != null && u.getLatencyMs() < 0) {
-            return fail(RejectReason.BAD_LATENCY, "latency_ms must not be negative, got " + u.getLatencyMs());
+            return new Violation(RejectReason.BAD_LATENCY, "latency_ms must not be negative, got " + u.getLatencyMs());
         }
         BigDecimal reported = u.getReportedCostUsd();
         if (reported != null && !Decimals.fits(reported, MONEY_SCALE, MONEY_LIMIT)) {
-            return fail(RejectReason.BAD_REPORTED_COST, "reported_cost_usd must be a USD amount from 0 to "
+            return new Violation(RejectReason.BAD_REPORTED_COST, "reported_cost_usd must be a USD amount from 0 to "
                     + "999999999.999999999 with at most 9 decimals, got " + Decimals.preview(reported));
         }
         return attributes(u.getAttributes());
     }
 
-    public Optional<Violation> check(GpuUtilization g, long nowMillis) {
+    private Violation violation(GpuUtilization g, long nowMillis) {
         if (g == null) {
-            return fail(RejectReason.MISSING_FIELD, "gpu_utilization event is null");
+            return new Violation(RejectReason.MISSING_FIELD, "gpu_utilization event is null");
         }
         if (blank(g.getTeam())) {
-            return fail(RejectReason.MISSING_TEAM, "team is empty");
+            return new Violation(RejectReason.MISSING_TEAM, "team is empty");
         }
-        Optional<Violation> v = required("node", g.getNode())
-                .or(() -> required("gpu_id", g.getGpuId()))
-                .or(() -> required("gpu_model", g.getGpuModel()));
-        if (v.isPresent()) {
+        Violation v;
+        if ((v = required("node", g.getNode())) != null || (v = required("gpu_id", g.getGpuId())) != null
+                || (v = required("gpu_model", g.getGpuModel())) != null) {
             return v;
         }
-        v = name("team", g.getTeam())
-                .or(() -> name("node", g.getNode()))
-                .or(() -> name("gpu_id", g.getGpuId()))
-                .or(() -> name("gpu_model", g.getGpuModel()))
-                .or(() -> optionalName("deployment", g.getDeployment()))
-                .or(() -> optionalName("model", g.getModel()));
-        if (v.isPresent()) {
+        if ((v = name("team", g.getTeam())) != null || (v = name("node", g.getNode())) != null
+                || (v = name("gpu_id", g.getGpuId())) != null || (v = name("gpu_model", g.getGpuModel())) != null
+                || (v = optionalName("deployment", g.getDeployment())) != null
+                || (v = optionalName("model", g.getModel())) != null) {
             return v;
         }
         if (g.getTimestamp() == null) {
-            return fail(RejectReason.MISSING_FIELD, "timestamp is missing");
+            return new Violation(RejectReason.MISSING_FIELD, "timestamp is missing");
         }
-        v = checkTime("timestamp", g.getTimestamp().toEpochMilli(), nowMillis);
-        if (v.isPresent()) {
+        if ((v = time("timestamp", g.getTimestamp().toEpochMilli(), nowMillis)) != null) {
             return v;
         }
         double utilization = g.getUtilization();
         if (!(utilization >= 0 && utilization <= 1)) {
-            return fail(RejectReason.BAD_UTILIZATION,
+            return new Violation(RejectReason.BAD_UTILIZATION,
                     "utilization must be between 0 and 1 (a fraction, not a percentage), got " + utilization);
         }
         long used = g.getMemoryUsedBytes();
         long total = g.getMemoryTotalBytes();
         if (used < 0 || total < 0) {
-            return fail(RejectReason.BAD_MEMORY, "memory must not be negative: used " + used + ", total " + total);
+            return new Violation(RejectReason.BAD_MEMORY, "memory must not be negative: used " + used + ", total " + total);
         }
         if (total > 0 && used > total) {
-            return fail(RejectReason.BAD_MEMORY, "memory_used_bytes (" + used + ") exceeds memory_total_bytes (" + total + ")");
+            return new Violation(RejectReason.BAD_MEMORY, "memory_used_bytes (" + used + ") exceeds memory_total_bytes (" + total + ")");
         }
         Double power = g.getPowerWatts();
         if (power != null && !(power >= 0 && Double.isFinite(power))) {
-            return fail(RejectReason.BAD_POWER, "power_watts must be a non-negative number, got " + power);
+            return new Violation(RejectReason.BAD_POWER, "power_watts must be a non-negative number, got " + power);
         }
         double interval = g.getIntervalSeconds();
         if (!(interval > 0)) {
-            return fail(RejectReason.BAD_INTERVAL, "interval_seconds must be greater than 0, got " + interval);
+            return new Violation(RejectReason.BAD_INTERVAL, "interval_seconds must be greater than 0, got " + interval);
         }
         if (!(interval <= MAX_INTERVAL_SECONDS)) {
-            return fail(RejectReason.BAD_INTERVAL, "interval_seconds must be at most " + (long) MAX_INTERVAL_SECONDS
+            return new Violation(RejectReason.BAD_INTERVAL, "interval_seconds must be at most " + (long) MAX_INTERVAL_SECONDS
                     + " (a day), got " + interval);
         }
         return gpuPrice(interval, g.getUsdPerHour());
     }
 
-    private static Optional<Violation> gpuPrice(double intervalSeconds, BigDecimal usdPerHour) {
+    private static Violation gpuPrice(double intervalSeconds, BigDecimal usdPerHour) {
         if (usdPerHour == null) {
-            return Optional.empty();
+            return null;
         }
         Optional<BigDecimal> bounded = Decimals.bounded(usdPerHour);
         if (bounded.isPresent() && bounded.get().signum() < 0) {
@@ -238,19 +237,17 @@ public final class EventRules {
             return fail(RejectReason.ABSURD_PRICE, "interval_seconds / 3600 * usd_per_hour is more than $"
                     + MAX_GPU_SAMPLE_USD + " for one sample (" + intervalSeconds + " s at " + bounded.get().toPlainString() + " USD/h)");
         }
-        return Optional.empty();
+        return null;
     }
 
-    private static Optional<Violation> tokens(TokenUsage u) {
+    private static Violation tokens(TokenUsage u) {
         long input = u.getInputTokens();
         long cached = u.getCachedInputTokens();
         long cacheWrite = u.getCacheWriteInputTokens();
         long output = u.getOutputTokens();
-        Optional<Violation> v = count("input_tokens", input)
-                .or(() -> count("cached_input_tokens", cached))
-                .or(() -> count("cache_write_input_tokens", cacheWrite))
-                .or(() -> count("output_tokens", output));
-        if (v.isPresent()) {
+        Violation v;
+        if ((v = count("input_tokens", input)) != null || (v = count("cached_input_tokens", cached)) != null
+                || (v = count("cache_write_input_tokens", cacheWrite)) != null || (v = count("output_tokens", output)) != null) {
             return v;
         }
         // every count is in 0..10M here, so the sum cannot wrap
@@ -258,22 +255,22 @@ public final class EventRules {
             return fail(RejectReason.INCONSISTENT_TOKENS, "cached_input_tokens (" + cached + ") + cache_write_input_tokens ("
                     + cacheWrite + ") exceed input_tokens (" + input + "); input_tokens counts all input tokens, cached ones included");
         }
-        return Optional.empty();
+        return null;
     }
 
-    private static Optional<Violation> count(String field, long n) {
+    private static Violation count(String field, long n) {
         if (n < 0) {
             return fail(RejectReason.NEGATIVE_TOKENS, field + " must not be negative, got " + n);
         }
         if (n > MAX_TOKENS_PER_CALL) {
             return fail(RejectReason.ABSURD_TOKENS, field + " is more than " + MAX_TOKENS_PER_CALL + " in one call, got " + n);
         }
-        return Optional.empty();
+        return null;
     }
 
-    private static Optional<Violation> attributes(Map<String, String> attributes) {
+    private static Violation attributes(Map<String, String> attributes) {
         if (attributes == null) {
-            return Optional.empty();
+            return null;
         }
         for (Map.Entry<String, String> e : attributes.entrySet()) {
             String key = e.getKey();
@@ -293,7 +290,7 @@ public final class EventRules {
                         + " contains a control character (U+" + hex(c) + ")");
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     /**
@@ -303,6 +300,10 @@ public final class EventRules {
      * characters ({@code < > " ' ` \}). Blank names are the caller's to check (a missing field).
      */
     public static Optional<Violation> nameProblem(String field, String value) {
+        return Optional.ofNullable(name(field, value));
+    }
+
+    private static Violation name(String field, String value) {
         if (value == null) {
             return fail(RejectReason.BAD_NAME, field + " is missing");
         }
@@ -322,12 +323,12 @@ public final class EventRules {
                 return fail(RejectReason.BAD_NAME, field + " contains '" + c + "' (no markup or quoting characters in names)");
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     /** True when {@link #nameProblem} finds one. */
     public static boolean badName(String value) {
-        return nameProblem("name", value).isPresent();
+        return name("name", value) != null;
     }
 
     /** {@code 7 days}, {@code 1 hour}, {@code 90 s}. */
@@ -341,16 +342,12 @@ public final class EventRules {
         return d.toSeconds() + " s";
     }
 
-    private static Optional<Violation> required(String field, String value) {
-        return blank(value) ? fail(RejectReason.MISSING_FIELD, field + " is empty") : Optional.empty();
+    private static Violation required(String field, String value) {
+        return blank(value) ? fail(RejectReason.MISSING_FIELD, field + " is empty") : null;
     }
 
-    private static Optional<Violation> name(String field, String value) {
-        return nameProblem(field, value);
-    }
-
-    private static Optional<Violation> optionalName(String field, String value) {
-        return value == null ? Optional.empty() : nameProblem(field, value);
+    private static Violation optionalName(String field, String value) {
+        return value == null ? null : name(field, value);
     }
 
     private static int firstControl(String s) {
@@ -370,7 +367,7 @@ public final class EventRules {
         return s == null || s.isBlank();
     }
 
-    private static Optional<Violation> fail(RejectReason reason, String message) {
-        return Optional.of(new Violation(reason, message));
+    private static Violation fail(RejectReason reason, String message) {
+        return new Violation(reason, message);
     }
 }

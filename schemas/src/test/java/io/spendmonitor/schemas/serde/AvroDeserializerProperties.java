@@ -55,18 +55,18 @@ class AvroDeserializerProperties {
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 400, seed = "20261127")
     void arbitraryBodiesAfterAValidHeader(@ForAll("bodies") byte[] body, @ForAll boolean gpu) {
         byte[] header = Arrays.copyOf(gpu ? validGpu : validToken, WireFormat.HEADER_SIZE);
         decodeWithinBounds(concat(header, body), gpu);
     }
 
-    @Property(tries = 400)
+    @Property(tries = 400, seed = "20261127")
     void mutationsOfValidRecords(@ForAll("mutations") Mutation mutation, @ForAll boolean gpu) {
         decodeWithinBounds(mutation.apply(gpu ? validGpu : validToken), gpu);
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "20261127")
     void arbitraryBytesWithAnyHeader(@ForAll("anyBytes") byte[] bytes, @ForAll boolean gpu) {
         decodeWithinBounds(bytes, gpu);
     }
