@@ -98,6 +98,17 @@ public final class EventRules {
         return Optional.ofNullable(time(field, timestampMillis, nowMillis));
     }
 
+    /** An Instant set in code may lie beyond a long of milliseconds (Instant.MAX): far out of bounds, not an error. */
+    private Violation time(String field, Instant timestamp, long nowMillis) {
+        long millis;
+        try {
+            millis = timestamp.toEpochMilli();
+        } catch (ArithmeticException beyondLongMillis) {
+            millis = timestamp.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        return time(field, millis, nowMillis);
+    }
+
     private Violation time(String field, long timestampMillis, long nowMillis) {
         if (beforeMinimum(timestampMillis)) {
             Instant time = Instant.ofEpochMilli(timestampMillis);
@@ -149,7 +160,7 @@ public final class EventRules {
         if (u.getTimestamp() == null) {
             return new Violation(RejectReason.MISSING_FIELD, "timestamp is missing");
         }
-        if ((v = time("timestamp", u.getTimestamp().toEpochMilli(), nowMillis)) != null || (v = tokens(u)) != null) {
+        if ((v = time("timestamp", u.getTimestamp(), nowMillis)) != null || (v = tokens(u)) != null) {
             return v;
         }
         if (u.getLatencyMs() != null && u.getLatencyMs() < 0) {
@@ -184,7 +195,7 @@ public final class EventRules {
         if (g.getTimestamp() == null) {
             return new Violation(RejectReason.MISSING_FIELD, "timestamp is missing");
         }
-        if ((v = time("timestamp", g.getTimestamp().toEpochMilli(), nowMillis)) != null) {
+        if ((v = time("timestamp", g.getTimestamp(), nowMillis)) != null) {
             return v;
         }
         double utilization = g.getUtilization();

@@ -1,5 +1,6 @@
 package io.spendmonitor.schemas.rules;
 
+import io.spendmonitor.avro.TokenUsage;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -35,6 +36,18 @@ class EventRulesTest {
         assertThat(rules.tooFarAhead(Long.MAX_VALUE, Long.MAX_VALUE - 5)).isFalse();
         // a huge max-ahead does not overflow either
         assertThat(new EventRules(Instant.EPOCH, Duration.ofSeconds(Long.MAX_VALUE)).tooFarAhead(Long.MAX_VALUE, 0)).isFalse();
+    }
+
+    @Test
+    void anInstantBeyondALongOfMillisecondsIsOutOfBoundsNotAnError() {
+        long now = Instant.parse("2026-11-27T12:00:00Z").toEpochMilli();
+        TokenUsage far = TokenUsage.newBuilder().setEventId("e").setTimestamp(Instant.parse("2026-11-27T10:00:00Z"))
+                .setTeam("search").setApplication("a").setProvider("openai").setModel("m").setInputTokens(1)
+                .setOutputTokens(1).build();
+        far.setTimestamp(Instant.MAX); // Instant.MAX.toEpochMilli() throws ArithmeticException
+        assertThat(rules.check(far, now)).get().extracting(Violation::reason).isEqualTo(RejectReason.FUTURE_TIMESTAMP);
+        far.setTimestamp(Instant.MIN);
+        assertThat(rules.check(far, now)).get().extracting(Violation::reason).isEqualTo(RejectReason.ABSURD_TIMESTAMP);
     }
 
     @Test
