@@ -58,6 +58,19 @@ class IngestNumbersTest {
     }
 
     @Test
+    void aNumberJacksonCannotHoldFailsItsLineOnlyInJsonLines() {
+        // 0e-2147483648 has a scale beyond an int: Jackson throws NumberFormatException, not a JSON error
+        String bad = CALL.formatted("0e-2147483648");
+        String good = CALL.replace("\"e1\"", "\"e2\"").formatted("10"); // 2026-11-27: in the past, within the rules from then on
+        IngestService.Response r = ingest.ingest(EventType.TOKEN_USAGE, null, (bad + "\n" + good).getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).containsEntry("accepted", 1).containsEntry("rejected", 1);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> errors = (List<Map<String, Object>>) r.body().get("errors");
+        assertThat(errors).extracting(e -> e.get("line") + " " + e.get("reason")).containsExactly("1 invalid-json");
+    }
+
+    @Test
     void numberBombsInABodyAreLineErrorsAtOnce() {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (String bomb : List.of("1e999999999", "1e-999999999", "0e-2147483648", "\"1e999999999\"", "0." + "0".repeat(1_000_000) + "1",
