@@ -107,7 +107,7 @@ class PublishCommandTest {
         assertThat(run.err()).contains("line 3: unknown field 'input_token' in token_usage (did you mean 'input_tokens'?)")
                 .contains("line 7: input_tokens must not be negative, got -5")
                 .containsPattern("published 5 \\(api_price 1, gpu_utilization 1, team_budget 1, token_usage 2\\), "
-                        + "rejected 2 \\(invalid-value 1, unknown-field 1\\) in \\d+\\.\\d s");
+                        + "rejected 2 \\(negative-tokens 1, unknown-field 1\\) in \\d+\\.\\d s");
         assertThat(run.err()).doesNotContain("line 2:", "line 4:", "line 5:", "line 8:", "line 9:");
 
         List<ConsumerRecord<String, TokenUsage>> usage = KafkaTopicReader.read(cluster, topics.tokenUsage().name(), TokenUsage.class, 2)

@@ -121,7 +121,8 @@ class SpendApplicationCorpusIntegrationTest {
             bad.put("negative-tokens", call("neg", "search", T0.plusSeconds(3)).setInputTokens(-1).build());
             bad.put("absurd-tokens", call("huge", "search", T0.plusSeconds(3)).setOutputTokens(9_000_000_000L).build());
             bad.put("missing-team", call("noteam", "", T0.plusSeconds(3)).build());
-            bad.put("absurd-timestamp", call("future", "search", Instant.parse("2099-01-01T00:00:00Z")).build());
+            bad.put("future-timestamp", call("future", "search", Instant.parse("2099-01-01T00:00:00Z")).build());
+            bad.put("absurd-timestamp", call("ancient", "search", Instant.parse("2019-06-01T00:00:00Z")).build());
             bad.put("bad-name", call("ctrl", "se\u0000arch", T0.plusSeconds(3)).build());
             bad.put("inconsistent-tokens", call("cache", "search", T0.plusSeconds(3)).setCachedInputTokens(2_000).build());
             for (Map.Entry<String, TokenUsage> e : bad.entrySet()) {

@@ -2,23 +2,27 @@ package io.spendmonitor.producers.client;
 
 import io.spendmonitor.avro.GpuUtilization;
 import io.spendmonitor.avro.TokenUsage;
+import io.spendmonitor.schemas.rules.Decimals;
+import io.spendmonitor.schemas.rules.EventRules;
+import io.spendmonitor.schemas.rules.Violation;
 
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Checks an event before it is sent and fills the defaults the client library promises (a random
- * event_id, timestamp now). An invalid event is the caller's bug: it fails at once with an
- * {@link IllegalArgumentException} saying which field is wrong, instead of reaching the dead-letter topic.
+ * Fills the defaults the client library promises (a random event_id, timestamp now, no attributes)
+ * and checks the event with {@link EventRules}, the rules the topology applies, so that an event
+ * the topology would dead-letter fails at once instead. An invalid event is the caller's bug: an
+ * {@link IllegalArgumentException} names the field and the reason, e.g.
+ * {@code token_usage: team contains '<' (no markup or quoting characters in names) [bad-name]}.
  * The caller's object is never modified: a completed copy is returned where something was filled.
  */
 final class EventValidation {
-    /** Avro decimal(18, 9): nano-dollars, below one billion dollars. */
-    private static final int MONEY_SCALE = 9;
-    private static final BigDecimal MONEY_LIMIT = BigDecimal.TEN.pow(18 - MONEY_SCALE);
+    /** The topology's default time bounds (spend.timestamp.min, spend.timestamp.max-ahead), against the publisher's clock. */
+    private static final EventRules RULES = EventRules.defaults();
 
     private EventValidation() {
     }
@@ -27,117 +31,58 @@ final class EventValidation {
         if (event == null) {
             throw new IllegalArgumentException("token_usage event is null");
         }
-        requireText(event.getTeam(), "token_usage", "team");
-        requireText(event.getApplication(), "token_usage", "application");
-        requireText(event.getProvider(), "token_usage", "provider");
-        requireText(event.getModel(), "token_usage", "model");
-        long input = event.getInputTokens();
-        long cached = event.getCachedInputTokens();
-        long cacheWrite = event.getCacheWriteInputTokens();
-        long output = event.getOutputTokens();
-        if (input < 0 || cached < 0 || cacheWrite < 0 || output < 0) {
-            throw new IllegalArgumentException("token_usage token counts must not be negative: " + counts(event));
-        }
-        if (cached > input - cacheWrite) {
-            throw new IllegalArgumentException("token_usage cached_input_tokens + cache_write_input_tokens must not exceed "
-                    + "input_tokens, which counts ALL input tokens, cache reads and writes included: " + counts(event));
-        }
-        if (event.getLatencyMs() != null && event.getLatencyMs() < 0) {
-            throw new IllegalArgumentException("token_usage latency_ms must not be negative: " + event.getLatencyMs());
-        }
-        BigDecimal reportedCost = money(event.getReportedCostUsd(), "token_usage", "reported_cost_usd");
-        Map<String, String> attributes = event.getAttributes();
-        if (attributes != null) {
-            attributes.forEach((k, v) -> {
-                if (k == null || v == null) {
-                    throw new IllegalArgumentException("token_usage attributes must not hold null keys or values: " + attributes);
-                }
-            });
-        }
         boolean needsEventId = event.getEventId() == null || event.getEventId().isBlank();
-        boolean complete = !needsEventId && event.getTimestamp() != null && attributes != null
-                && reportedCost == event.getReportedCostUsd();
-        if (complete) {
-            return event;
+        boolean complete = !needsEventId && event.getTimestamp() != null && event.getAttributes() != null;
+        // the all-fields constructor copies without the builder's own checks: the rules below report instead
+        TokenUsage candidate = complete ? event : new TokenUsage(
+                needsEventId ? UUID.randomUUID().toString() : event.getEventId(),
+                event.getTimestamp() == null ? clock.instant() : event.getTimestamp(),
+                event.getTeam(), event.getApplication(), event.getProvider(), event.getModel(), event.getDeployment(),
+                event.getInputTokens(), event.getCachedInputTokens(), event.getCacheWriteInputTokens(), event.getOutputTokens(),
+                event.getServiceTier(), event.getLatencyMs(), event.getReportedCostUsd(),
+                event.getAttributes() == null ? Map.of() : event.getAttributes());
+        require("token_usage", RULES.check(candidate, clock.millis()));
+        BigDecimal cost = atMoneyScale(candidate.getReportedCostUsd());
+        if (cost != candidate.getReportedCostUsd()) {
+            if (candidate == event) {
+                candidate = TokenUsage.newBuilder(event).build();
+            }
+            candidate.setReportedCostUsd(cost);
         }
-        TokenUsage copy = TokenUsage.newBuilder(event)
-                .setEventId(needsEventId ? UUID.randomUUID().toString() : event.getEventId())
-                .setTimestamp(event.getTimestamp() == null ? now(clock) : event.getTimestamp())
-                .setAttributes(attributes == null ? Map.of() : attributes)
-                .build();
-        copy.setReportedCostUsd(reportedCost);
-        return copy;
+        return candidate;
     }
 
     static GpuUtilization prepare(GpuUtilization event, Clock clock) {
         if (event == null) {
             throw new IllegalArgumentException("gpu_utilization event is null");
         }
-        requireText(event.getTeam(), "gpu_utilization", "team");
-        requireText(event.getNode(), "gpu_utilization", "node");
-        requireText(event.getGpuId(), "gpu_utilization", "gpu_id");
-        requireText(event.getGpuModel(), "gpu_utilization", "gpu_model");
-        double utilization = event.getUtilization();
-        if (!(utilization >= 0 && utilization <= 1)) {
-            throw new IllegalArgumentException("gpu_utilization utilization must be a fraction in 0..1, got " + utilization);
+        GpuUtilization candidate = event.getTimestamp() != null ? event : new GpuUtilization(clock.instant(),
+                event.getNode(), event.getGpuId(), event.getGpuModel(), event.getTeam(), event.getDeployment(), event.getModel(),
+                event.getUtilization(), event.getMemoryUsedBytes(), event.getMemoryTotalBytes(), event.getPowerWatts(),
+                event.getIntervalSeconds(), event.getUsdPerHour());
+        require("gpu_utilization", RULES.check(candidate, clock.millis()));
+        BigDecimal usdPerHour = atMoneyScale(candidate.getUsdPerHour());
+        if (usdPerHour != candidate.getUsdPerHour()) {
+            if (candidate == event) {
+                candidate = GpuUtilization.newBuilder(event).build();
+            }
+            candidate.setUsdPerHour(usdPerHour);
         }
-        if (event.getMemoryUsedBytes() < 0 || event.getMemoryTotalBytes() < 0) {
-            throw new IllegalArgumentException("gpu_utilization memory must not be negative: used "
-                    + event.getMemoryUsedBytes() + ", total " + event.getMemoryTotalBytes());
-        }
-        Double power = event.getPowerWatts();
-        if (power != null && !(power >= 0 && Double.isFinite(power))) {
-            throw new IllegalArgumentException("gpu_utilization power_watts must be a non-negative number, got " + power);
-        }
-        double interval = event.getIntervalSeconds();
-        if (!(interval > 0 && Double.isFinite(interval))) {
-            throw new IllegalArgumentException("gpu_utilization interval_seconds must be positive, got " + interval);
-        }
-        BigDecimal usdPerHour = money(event.getUsdPerHour(), "gpu_utilization", "usd_per_hour");
-        if (event.getTimestamp() != null && usdPerHour == event.getUsdPerHour()) {
-            return event;
-        }
-        GpuUtilization copy = GpuUtilization.newBuilder(event)
-                .setTimestamp(event.getTimestamp() == null ? now(clock) : event.getTimestamp())
-                .build();
-        copy.setUsdPerHour(usdPerHour);
-        return copy;
+        return candidate;
     }
 
-    /** {@code value} at the schema's scale of 9; rejects more decimals (no silent rounding of money), negatives and overflow. */
-    static BigDecimal money(BigDecimal value, String type, String field) {
-        if (value == null) {
-            return null;
-        }
-        if (value.signum() < 0) {
-            throw new IllegalArgumentException(type + " " + field + " must not be negative, got " + value.toPlainString());
-        }
-        if (value.compareTo(MONEY_LIMIT) >= 0) {
-            throw new IllegalArgumentException(type + " " + field + " must be below " + MONEY_LIMIT.toPlainString() + ", got " + value.toPlainString());
-        }
-        if (value.scale() == MONEY_SCALE) {
+    /** The Avro decimal needs scale 9 exactly; the rules have already refused finer amounts and bombs. */
+    private static BigDecimal atMoneyScale(BigDecimal value) {
+        if (value == null || value.scale() == EventRules.MONEY_SCALE) {
             return value;
         }
-        try {
-            return value.setScale(MONEY_SCALE);
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException(type + " " + field + " has more than " + MONEY_SCALE
-                    + " decimals (nano-dollars): " + value.toPlainString());
-        }
+        return Decimals.atScale(value, EventRules.MONEY_SCALE)
+                .orElseThrow(() -> new IllegalArgumentException("not a nano-dollar amount: " + Decimals.preview(value)));
     }
 
-    private static Instant now(Clock clock) {
-        return clock.instant();
-    }
-
-    private static void requireText(String value, String type, String field) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(type + " " + field + " must not be empty");
-        }
-    }
-
-    private static String counts(TokenUsage e) {
-        return "input_tokens=" + e.getInputTokens() + ", cached_input_tokens=" + e.getCachedInputTokens()
-                + ", cache_write_input_tokens=" + e.getCacheWriteInputTokens() + ", output_tokens=" + e.getOutputTokens();
+    private static void require(String type, Optional<Violation> violation) {
+        violation.ifPresent(v -> {
+            throw new IllegalArgumentException(type + ": " + v.message() + " [" + v.reason().wire() + "]");
+        });
     }
 }

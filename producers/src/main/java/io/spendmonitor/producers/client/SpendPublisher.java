@@ -12,6 +12,7 @@ import io.spendmonitor.schemas.Topics;
 import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
 import io.spendmonitor.schemas.registry.SchemaRegistryClient;
 import io.spendmonitor.schemas.registry.SchemaRegistrySettings;
+import io.spendmonitor.schemas.rules.RejectReason;
 import io.spendmonitor.schemas.serde.AvroSerdeConfig;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
@@ -254,9 +255,11 @@ public final class SpendPublisher implements AutoCloseable {
         return Math.max(0, deadline - System.nanoTime());
     }
 
+    /** Before the builder, which refuses nulls with a less helpful message; worded as the EventRules check that follows. */
     private static void requireName(String value, String field) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("token_usage " + field + " must not be empty");
+            RejectReason reason = field.equals("team") ? RejectReason.MISSING_TEAM : RejectReason.MISSING_FIELD;
+            throw new IllegalArgumentException("token_usage: " + field + " is empty [" + reason.wire() + "]");
         }
     }
 

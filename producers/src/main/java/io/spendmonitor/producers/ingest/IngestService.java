@@ -137,7 +137,7 @@ public final class IngestService implements AutoCloseable {
                 if (single instanceof ObjectNode) {
                     return List.of(withType(single, type));
                 }
-            } catch (JsonProcessingException notOneObject) {
+            } catch (JsonProcessingException | NumberFormatException notOneObject) {
                 // JSON lines, read below
             }
         }
@@ -152,7 +152,8 @@ public final class IngestService implements AutoCloseable {
         try {
             JsonNode node = JSON.readTree(line);
             return node instanceof ObjectNode ? withType(node, type) : line;
-        } catch (JsonProcessingException e) {
+        } catch (JsonProcessingException | NumberFormatException e) {
+            // (Jackson throws NumberFormatException for a number BigDecimal cannot hold, e.g. 0e-2147483648)
             return line; // the parser reports it with its line number
         }
     }

@@ -14,6 +14,7 @@ import io.spendmonitor.avro.SelfHostProfile;
 import io.spendmonitor.avro.TeamBudget;
 import io.spendmonitor.avro.TokenUsage;
 import io.spendmonitor.schemas.PriceKeys;
+import io.spendmonitor.schemas.rules.EventRules;
 
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -39,17 +40,21 @@ import static io.spendmonitor.producers.jsonl.LineFields.invalid;
  *   <li>Money: a JSON number or a decimal string, read exactly; at most 9 decimal places, not negative.</li>
  *   <li>Fields with a default in the schema may be left out; any other field is required,
  *       except token_usage's event_id, which is derived from the content when absent (see {@link EventIds}).</li>
- *   <li>An event's own time (token_usage and gpu_utilization {@code timestamp}) must lie between
- *       {@code earliestEventTime} and {@code maxEventTimeAhead} after now. effective_from has no such
+ *   <li>Numbers: every numeric field takes a JSON number or a decimal string, read exactly; a whole-number
+ *       field refuses a fraction; a number bomb ({@code 1e999999999}) is a line error at once.</li>
+ *   <li>token_usage and gpu_utilization events must pass {@link EventRules}, the rules the topology
+ *       applies, with the same reasons ({@code bad-name}, {@code inconsistent-tokens}, ...): an event
+ *       time before {@code earliestEventTime} is {@code absurd-timestamp}, one more than
+ *       {@code maxEventTimeAhead} after now {@code future-timestamp}. effective_from has no such
  *       bound: a price may be scheduled for next month, or set far in the past.</li>
  * </ul>
  * A parser remembers repeated token_usage lines of its input (to give identical calls distinct
  * derived ids): use one parser per input, from one thread.
  */
 public final class EventLineParser {
-    public static final Instant DEFAULT_EARLIEST_EVENT_TIME = Instant.parse("2020-01-01T00:00:00Z");
-    public static final Duration DEFAULT_MAX_EVENT_TIME_AHEAD = Duration.ofDays(7);
-    public static final String SELF_HOSTED = io.spendmonitor.schemas.Providers.SELF_HOSTED;
+    public static final Instant DEFAULT_EARLIEST_EVENT_TIME = EventRules.DEFAULT_MINIMUM;
+    public static final Duration DEFAULT_MAX_EVENT_TIME_AHEAD = EventRules.DEFAULT_MAX_AHEAD;
+    public static final String SELF_HOSTED = EventRules.SELF_HOSTED;
     /** effective_from must lie in [1970, 10000): the catalog key writes it as an ISO instant with a 4-digit year. */
     private static final Instant LATEST_EFFECTIVE_FROM = Instant.parse("9999-12-31T23:59:59.999Z");
 
@@ -63,9 +68,10 @@ public final class EventLineParser {
     private final Instant earliestEventTime;
     private final Duration maxEventTimeAhead;
     private final Set<EventType> accepted;
+    private final EventRules rules;
     private final EventIds eventIds = new EventIds();
 
-    /** All types, event times from 2020-01-01 to 7 days ahead of the system clock. */
+    /** All types, event times from 2020-01-01 to 1 minute ahead of the system clock (the app's defaults). */
     public EventLineParser() {
         this(Clock.systemUTC(), DEFAULT_EARLIEST_EVENT_TIME, DEFAULT_MAX_EVENT_TIME_AHEAD, EnumSet.allOf(EventType.class));
     }
@@ -81,6 +87,7 @@ public final class EventLineParser {
             throw new IllegalArgumentException("a parser must accept at least one type");
         }
         this.accepted = Collections.unmodifiableSet(EnumSet.copyOf(accepted));
+        this.rules = new EventRules(earliestEventTime, maxEventTimeAhead);
     }
 
     /** A new parser (with fresh state) like this one that takes only {@code types}; others are line errors. */
@@ -124,6 +131,9 @@ public final class EventLineParser {
             tree = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new LineRejectedException(LineError.INVALID_JSON, "invalid JSON" + jsonErrorDetail(e));
+        } catch (NumberFormatException e) {
+            // Jackson lets this through for a number BigDecimal cannot hold, such as 0e-2147483648
+            throw new LineRejectedException(LineError.INVALID_JSON, "invalid JSON: a number out of range");
         }
         if (!(tree instanceof ObjectNode object)) {
             throw new LineRejectedException(LineError.INVALID_JSON, "not a JSON object: each line holds one {\"type\": ...} object");
@@ -188,81 +198,55 @@ public final class EventLineParser {
     }
 
     private TokenUsage tokenUsage(LineFields f) {
-        Instant timestamp = eventTime(f, "timestamp");
-        String team = f.name("team");
-        String application = f.name("application");
-        String provider = f.name("provider");
-        String model = f.name("model");
-        String deployment = f.optionalName("deployment");
-        long input = f.count("input_tokens");
-        long cached = f.optionalCount("cached_input_tokens", 0);
-        long cacheWrite = f.optionalCount("cache_write_input_tokens", 0);
-        long output = f.count("output_tokens");
-        // input_tokens counts every input token; cache reads and writes are parts of it
-        if (cached > input || cacheWrite > input - cached) {
-            throw invalid("cached_input_tokens (" + cached + ") + cache_write_input_tokens (" + cacheWrite
-                    + ") exceed input_tokens (" + input + "); input_tokens counts all input tokens, cached ones included");
-        }
-        if (SELF_HOSTED.equals(provider) && deployment == null) {
-            throw new LineRejectedException(LineError.MISSING_FIELD,
-                    "provider 'self-hosted' needs a deployment (the deployment that served the call)");
-        }
         TokenUsage usage = TokenUsage.newBuilder()
                 .setEventId("")
-                .setTimestamp(timestamp)
-                .setTeam(team)
-                .setApplication(application)
-                .setProvider(provider)
-                .setModel(model)
-                .setDeployment(deployment)
-                .setInputTokens(input)
-                .setCachedInputTokens(cached)
-                .setCacheWriteInputTokens(cacheWrite)
-                .setOutputTokens(output)
+                .setTimestamp(f.time("timestamp"))
+                .setTeam(f.name("team"))
+                .setApplication(f.name("application"))
+                .setProvider(f.name("provider"))
+                .setModel(f.name("model"))
+                .setDeployment(f.optionalName("deployment"))
+                .setInputTokens(f.whole("input_tokens"))
+                .setCachedInputTokens(f.optionalWhole("cached_input_tokens", 0))
+                .setCacheWriteInputTokens(f.optionalWhole("cache_write_input_tokens", 0))
+                .setOutputTokens(f.whole("output_tokens"))
                 .setServiceTier(f.optionalName("service_tier"))
-                .setLatencyMs(f.optionalCount("latency_ms"))
+                .setLatencyMs(f.optionalWhole("latency_ms"))
                 .setReportedCostUsd(f.optionalMoney("reported_cost_usd"))
                 .setAttributes(f.stringMap("attributes"))
                 .build();
         String eventId = f.optionalName("event_id");
-        usage.setEventId(eventId != null ? eventId : eventIds.derive(usage));
+        // the id derived from the content is a placeholder while the rules run (it is always valid)
+        usage.setEventId(eventId != null ? eventId : "derived");
+        rules.check(usage, clock.millis()).ifPresent(v -> {
+            throw LineFields.rejected(v);
+        });
+        if (eventId == null) {
+            usage.setEventId(eventIds.derive(usage));
+        }
         return usage;
     }
 
     private GpuUtilization gpuUtilization(LineFields f) {
-        Instant timestamp = eventTime(f, "timestamp");
-        GpuUtilization.Builder b = GpuUtilization.newBuilder()
-                .setTimestamp(timestamp)
+        GpuUtilization sample = GpuUtilization.newBuilder()
+                .setTimestamp(f.time("timestamp"))
                 .setNode(f.name("node"))
                 .setGpuId(f.name("gpu_id"))
                 .setGpuModel(f.name("gpu_model"))
                 .setTeam(f.name("team"))
                 .setDeployment(f.optionalName("deployment"))
-                .setModel(f.optionalName("model"));
-        double utilization = f.number("utilization");
-        if (utilization < 0 || utilization > 1) {
-            throw invalid("utilization must be between 0 and 1 (a fraction, not a percentage), got " + utilization);
-        }
-        long used = f.optionalCount("memory_used_bytes", 0);
-        long total = f.optionalCount("memory_total_bytes", 0);
-        if (total > 0 && used > total) {
-            throw invalid("memory_used_bytes (" + used + ") exceeds memory_total_bytes (" + total + ")");
-        }
-        Double power = f.optionalNumber("power_watts");
-        if (power != null && power < 0) {
-            throw invalid("power_watts must not be negative, got " + power);
-        }
-        double interval = f.number("interval_seconds");
-        if (interval <= 0) {
-            throw invalid("interval_seconds must be greater than 0, got " + interval);
-        }
-        return b.setUtilization(utilization)
-                .setMemoryUsedBytes(used)
-                .setMemoryTotalBytes(total)
-                .setPowerWatts(power)
-                .setIntervalSeconds(interval)
+                .setModel(f.optionalName("model"))
+                .setUtilization(f.number("utilization"))
+                .setMemoryUsedBytes(f.optionalWhole("memory_used_bytes", 0))
+                .setMemoryTotalBytes(f.optionalWhole("memory_total_bytes", 0))
+                .setPowerWatts(f.optionalNumber("power_watts"))
+                .setIntervalSeconds(f.number("interval_seconds"))
                 .setUsdPerHour(f.optionalMoney("usd_per_hour"))
                 .build();
+        rules.check(sample, clock.millis()).ifPresent(v -> {
+            throw LineFields.rejected(v);
+        });
+        return sample;
     }
 
     private static ApiModelPrice apiPrice(LineFields f) {
@@ -355,33 +339,6 @@ public final class EventLineParser {
             throw invalid("effective_from " + time + " is outside 1970-01-01 .. 9999-12-31");
         }
         return time;
-    }
-
-    /** An event's own time, within the plausible bounds. */
-    private Instant eventTime(LineFields f, String field) {
-        Instant time = f.time(field);
-        if (time.isBefore(earliestEventTime)) {
-            String hint = time.isBefore(Instant.ofEpochMilli(100_000_000_000L)) && time.isAfter(Instant.EPOCH)
-                    ? " (epoch seconds? numbers are epoch milliseconds)" : "";
-            throw new LineRejectedException(LineError.ABSURD_TIMESTAMP, field + " " + time + " is before "
-                    + earliestEventTime + hint);
-        }
-        Instant latest = clock.instant().plus(maxEventTimeAhead);
-        if (time.isAfter(latest)) {
-            throw new LineRejectedException(LineError.ABSURD_TIMESTAMP, field + " " + time + " is more than "
-                    + human(maxEventTimeAhead) + " in the future");
-        }
-        return time;
-    }
-
-    private static String human(Duration d) {
-        if (d.toDays() > 0 && d.equals(Duration.ofDays(d.toDays()))) {
-            return d.toDays() == 1 ? "1 day" : d.toDays() + " days";
-        }
-        if (d.toHours() > 0 && d.equals(Duration.ofHours(d.toHours()))) {
-            return d.toHours() == 1 ? "1 hour" : d.toHours() + " hours";
-        }
-        return d.toSeconds() + " s";
     }
 
     private static String jsonErrorDetail(JsonProcessingException e) {

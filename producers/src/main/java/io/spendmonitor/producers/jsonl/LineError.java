@@ -3,6 +3,11 @@ package io.spendmonitor.producers.jsonl;
 /**
  * A rejected line: its number, a short stable {@code reason} code (for summaries and metrics) and a
  * message for people, e.g. {@code line 7: unknown field 'input_token' in token_usage (did you mean 'input_tokens'?)}.
+ * The reason is one of the constants below (what is wrong with the JSON), or, for an event that
+ * breaks {@link io.spendmonitor.schemas.rules.EventRules}, the rule's
+ * {@link io.spendmonitor.schemas.rules.RejectReason#wire()} string ({@code bad-name},
+ * {@code inconsistent-tokens}, {@code future-timestamp}, ...): the same reason the topology's
+ * dead-letter header would carry.
  */
 public record LineError(int lineNumber, String reason, String message) implements LineResult {
     /** Bytes that are not UTF-8 (decoded as U+FFFD). */
@@ -20,8 +25,10 @@ public record LineError(int lineNumber, String reason, String message) implement
     public static final String WRONG_TYPE = "wrong-type";
     /** A value out of range or inconsistent with another field. */
     public static final String INVALID_VALUE = "invalid-value";
-    /** An event time before the earliest plausible time or too far in the future. */
+    /** An event time before the earliest plausible time ({@code RejectReason.ABSURD_TIMESTAMP}). */
     public static final String ABSURD_TIMESTAMP = "absurd-timestamp";
+    /** An event time too far ahead of the wall clock ({@code RejectReason.FUTURE_TIMESTAMP}). */
+    public static final String FUTURE_TIMESTAMP = "future-timestamp";
 
     /** {@code line N: message}. */
     public String describe() {

@@ -2,6 +2,10 @@ package io.spendmonitor.producers.jsonl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.spendmonitor.schemas.rules.Decimals;
+import io.spendmonitor.schemas.rules.EventRules;
+import io.spendmonitor.schemas.rules.RejectReason;
+import io.spendmonitor.schemas.rules.Violation;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -13,22 +17,37 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 import static io.spendmonitor.producers.jsonl.LineError.INVALID_VALUE;
 import static io.spendmonitor.producers.jsonl.LineError.MISSING_FIELD;
 import static io.spendmonitor.producers.jsonl.LineError.WRONG_TYPE;
 
 /**
- * Typed, validating access to the fields of one JSON line. Every getter either returns a value
- * that fits its Avro field or throws {@link LineRejectedException} naming the field. A JSON
- * {@code null} is the same as an absent field.
+ * Typed access to the fields of one JSON line. Every getter either returns a value that fits its
+ * Avro field or throws {@link LineRejectedException} naming the field. A JSON {@code null} is the
+ * same as an absent field.
+ * <p>
+ * Numbers: every numeric field takes a JSON number or a decimal string ({@code 0.6}, {@code "0.6"}),
+ * read exactly from its digits; a whole-number field refuses a fraction. Every value goes through
+ * {@link Decimals#bounded} before any arithmetic, so a number bomb ({@code 1e999999999}, a million
+ * zeros) is a line error at once, whatever the field.
+ * <p>
+ * Names follow {@link EventRules#nameProblem}, the rule the topology applies.
  */
 final class LineFields {
     /** Avro decimal(18, 9): 9 decimal places, so at most 999999999.999999999. */
-    static final int MONEY_SCALE = 9;
-    static final BigDecimal MONEY_LIMIT = new BigDecimal("1000000000");
-    static final int MAX_NAME_LENGTH = 256;
+    static final int MONEY_SCALE = EventRules.MONEY_SCALE;
+    static final BigDecimal MONEY_LIMIT = EventRules.MONEY_LIMIT;
+    static final int MAX_NAME_LENGTH = EventRules.MAX_NAME_LENGTH;
     static final int MAX_TEXT_LENGTH = 2000;
+    /** A decimal string longer than this is no sensible number (the longest long has 20 characters). */
+    private static final int MAX_NUMBER_TEXT = 64;
+    /** A decimal the way JSON writes one, with an optional sign and exponent. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final Pattern EPOCH_MILLIS = Pattern.compile("[+-]?\\d+");
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
     private final ObjectNode node;
     private final String typeName;
@@ -42,7 +61,7 @@ final class LineFields {
         return value(field) != null;
     }
 
-    /** A required name (team, model, ...): a non-blank string without control characters. */
+    /** A required name (team, model, ...): a non-blank string that passes {@link EventRules#nameProblem}. */
     String name(String field) {
         return checkedName(field, required(field));
     }
@@ -67,19 +86,29 @@ final class LineFields {
         return text;
     }
 
-    /** A required count (tokens, bytes): a whole JSON number, not negative. */
+    /** A required count: a whole number, not negative. */
     long count(String field) {
         return checkedCount(field, required(field));
-    }
-
-    long optionalCount(String field, long absent) {
-        JsonNode v = value(field);
-        return v == null ? absent : checkedCount(field, v);
     }
 
     Long optionalCount(String field) {
         JsonNode v = value(field);
         return v == null ? null : checkedCount(field, v);
+    }
+
+    /** A whole number that fits a long, of either sign: the range is {@link EventRules}' to judge. */
+    long whole(String field) {
+        return checkedWhole(field, required(field));
+    }
+
+    long optionalWhole(String field, long absent) {
+        JsonNode v = value(field);
+        return v == null ? absent : checkedWhole(field, v);
+    }
+
+    Long optionalWhole(String field) {
+        JsonNode v = value(field);
+        return v == null ? null : checkedWhole(field, v);
     }
 
     /** A whole number that fits an int and is at least {@code min}. */
@@ -92,7 +121,7 @@ final class LineFields {
         return v == null ? absent : checkedInt(field, v, min);
     }
 
-    /** A finite JSON number (utilization, seconds, tokens/s): not a string. */
+    /** A number for a double field (utilization, seconds, tokens/s): the nearest double to its exact value. */
     double number(String field) {
         return checkedNumber(field, required(field));
     }
@@ -103,8 +132,8 @@ final class LineFields {
     }
 
     /**
-     * USD, exact: a JSON number or a decimal string, read as BigDecimal from its text (never through
-     * a double), at most 9 decimal places, not negative; returned at scale 9 as the Avro decimal needs.
+     * USD, exact: at most 9 decimal places, not negative, below a billion; returned at scale 9 as
+     * the Avro decimal needs.
      */
     BigDecimal money(String field) {
         return checkedMoney(field, required(field));
@@ -115,7 +144,7 @@ final class LineFields {
         return v == null ? null : checkedMoney(field, v);
     }
 
-    /** ISO-8601 with a zone ({@code 2026-11-27T10:00:00Z}, {@code ...+01:00}), a UTC date, or epoch millis. */
+    /** ISO-8601 with a zone ({@code 2026-11-27T10:00:00Z}, {@code ...+01:00}), a UTC date, or epoch millis (number or string). */
     Instant time(String field) {
         return checkedTime(field, required(field));
     }
@@ -132,14 +161,9 @@ final class LineFields {
         }
         for (Map.Entry<String, JsonNode> e : v.properties()) {
             String key = field + "." + e.getKey();
-            if (e.getKey().isEmpty()) {
-                throw invalid(field + " has an empty key");
-            }
-            checkNoControlCharacters(field + " key", e.getKey());
             if (!e.getValue().isTextual()) {
                 throw wrongType(key, "a string", e.getValue());
             }
-            checkNoControlCharacters(key, e.getValue().textValue());
             map.put(e.getKey(), e.getValue().textValue());
         }
         return map;
@@ -147,6 +171,11 @@ final class LineFields {
 
     static LineRejectedException invalid(String message) {
         return new LineRejectedException(INVALID_VALUE, message);
+    }
+
+    /** A broken event rule, reported with its reason: the same string the topology's dead-letter header carries. */
+    static LineRejectedException rejected(Violation v) {
+        return new LineRejectedException(v.reason().wire(), v.message());
     }
 
     private JsonNode value(String field) {
@@ -157,20 +186,23 @@ final class LineFields {
     private JsonNode required(String field) {
         JsonNode v = value(field);
         if (v == null) {
-            throw new LineRejectedException(MISSING_FIELD, "missing required field '" + field + "' in " + typeName);
+            throw new LineRejectedException(missingReason(field), "missing required field '" + field + "' in " + typeName);
         }
         return v;
+    }
+
+    private static String missingReason(String field) {
+        return field.equals("team") ? RejectReason.MISSING_TEAM.wire() : MISSING_FIELD;
     }
 
     private String checkedName(String field, JsonNode v) {
         String text = text(field, v);
         if (text.isBlank()) {
-            throw invalid(field + " is empty");
+            throw new LineRejectedException(missingReason(field), field + " is empty");
         }
-        if (text.length() > MAX_NAME_LENGTH) {
-            throw invalid(field + " is longer than " + MAX_NAME_LENGTH + " characters");
-        }
-        checkNoControlCharacters(field, text);
+        EventRules.nameProblem(field, text).ifPresent(problem -> {
+            throw rejected(problem);
+        });
         return text;
     }
 
@@ -190,14 +222,56 @@ final class LineFields {
         }
     }
 
-    private long checkedCount(String field, JsonNode v) {
-        if (!v.isIntegralNumber()) {
+    /**
+     * The exact value of a JSON number or a decimal string, bounded ({@link Decimals#bounded}) before
+     * anything else is done with it.
+     */
+    private BigDecimal decimal(String field, JsonNode v) {
+        BigDecimal raw;
+        if (v.isBigDecimal()) {
+            // with USE_BIG_DECIMAL_FOR_FLOATS every JSON fraction is a BigDecimal made from its digits
+            raw = v.decimalValue();
+        } else if (v.isIntegralNumber()) {
+            raw = v.canConvertToLong() ? BigDecimal.valueOf(v.longValue()) : new BigDecimal(v.bigIntegerValue());
+        } else if (v.isNumber()) {
+            double d = v.doubleValue();
+            if (!Double.isFinite(d)) {
+                throw invalid(field + " is out of range");
+            }
+            raw = BigDecimal.valueOf(d);
+        } else if (v.isTextual()) {
+            String text = v.textValue();
+            if (text.length() > MAX_NUMBER_TEXT) {
+                throw invalid(field + " is not a decimal number of sensible length: " + preview(v));
+            }
+            text = text.strip();
+            if (!DECIMAL.matcher(text).matches()) {
+                throw invalid(field + " is not a decimal number: " + preview(v));
+            }
+            try {
+                raw = new BigDecimal(text);
+            } catch (NumberFormatException exponentBeyondInt) {
+                throw invalid(field + " is out of range: " + preview(v));
+            }
+        } else {
+            throw wrongType(field, "a number or a decimal string", v);
+        }
+        return Decimals.bounded(raw).orElseThrow(() -> invalid(field + " is out of range: " + preview(v)));
+    }
+
+    private long checkedWhole(String field, JsonNode v) {
+        BigDecimal d = decimal(field, v);
+        if (d.scale() > 0) {
             throw wrongType(field, "a whole number", v);
         }
-        if (!v.canConvertToLong()) {
-            throw invalid(field + " is too large");
+        if (d.compareTo(LONG_MIN) < 0 || d.compareTo(LONG_MAX) > 0) {
+            throw invalid(field + " is too large: " + preview(v));
         }
-        long n = v.longValue();
+        return d.longValueExact(); // at most 19 digits here
+    }
+
+    private long checkedCount(String field, JsonNode v) {
+        long n = checkedWhole(field, v);
         if (n < 0) {
             throw invalid(field + " must not be negative, got " + n);
         }
@@ -205,48 +279,27 @@ final class LineFields {
     }
 
     private int checkedInt(String field, JsonNode v, int min) {
-        if (!v.isIntegralNumber()) {
-            throw wrongType(field, "a whole number", v);
-        }
-        if (!v.canConvertToInt()) {
+        long n = checkedWhole(field, v);
+        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
             throw invalid(field + " is too large");
         }
-        int n = v.intValue();
         if (n < min) {
             throw invalid(field + " must be at least " + min + ", got " + n);
         }
-        return n;
+        return (int) n;
     }
 
     private double checkedNumber(String field, JsonNode v) {
-        if (!v.isNumber()) {
-            throw wrongType(field, "a number", v);
-        }
-        double d = v.doubleValue();
-        if (!Double.isFinite(d)) {
-            throw invalid(field + " is out of range");
-        }
-        return d;
+        // bounded: at most 40 digits and |exponent| <= 40, so always a finite double
+        return decimal(field, v).doubleValue();
     }
 
     private BigDecimal checkedMoney(String field, JsonNode v) {
-        BigDecimal amount;
-        if (v.isNumber()) {
-            // with USE_BIG_DECIMAL_FOR_FLOATS every JSON fraction is a BigDecimal made from its digits
-            amount = v.decimalValue();
-        } else if (v.isTextual()) {
-            try {
-                amount = new BigDecimal(v.textValue().trim());
-            } catch (NumberFormatException e) {
-                throw invalid(field + " is not a decimal number: " + preview(v));
-            }
-        } else {
-            throw wrongType(field, "a number or a decimal string", v);
-        }
+        BigDecimal amount = decimal(field, v);
         if (amount.signum() < 0) {
-            throw invalid(field + " must not be negative, got " + amount.toPlainString());
+            throw invalid(field + " must not be negative, got " + amount.toPlainString()); // bounded: short
         }
-        if (amount.stripTrailingZeros().scale() > MONEY_SCALE) {
+        if (amount.scale() > MONEY_SCALE) {
             throw invalid(field + " has more than " + MONEY_SCALE + " decimal places (USD is kept to the nano-dollar): "
                     + preview(v));
         }
@@ -257,20 +310,16 @@ final class LineFields {
     }
 
     private Instant checkedTime(String field, JsonNode v) {
-        if (v.isIntegralNumber()) {
-            if (!v.canConvertToLong()) {
-                throw invalid(field + " is out of range");
-            }
-            try {
-                return Instant.ofEpochMilli(v.longValue());
-            } catch (RuntimeException e) {
-                throw invalid(field + " is out of range");
-            }
+        if (v.isNumber() || (v.isTextual() && EPOCH_MILLIS.matcher(v.textValue().strip()).matches())) {
+            return Instant.ofEpochMilli(checkedWhole(field, v)); // any long is an Instant
         }
         if (!v.isTextual()) {
             throw wrongType(field, "an ISO-8601 time such as 2026-11-27T10:00:00Z or epoch milliseconds", v);
         }
-        String text = v.textValue().trim();
+        String text = v.textValue().strip();
+        if (text.length() > MAX_NUMBER_TEXT) {
+            throw invalid(field + " is not an ISO-8601 time such as 2026-11-27T10:00:00Z: " + preview(v));
+        }
         try {
             return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
         } catch (DateTimeParseException notWithOffset) {
@@ -311,12 +360,17 @@ final class LineFields {
         return v.isValueNode() ? kind + " " + preview(v) : kind;
     }
 
+    /** At most 40 characters of a value for a message; a number is never written out in plain digits. */
     private static String preview(JsonNode v) {
-        String s = v.isTextual() ? "\"" + v.textValue() + "\""
-                : v.isBigDecimal() ? v.decimalValue().toPlainString() : v.toString();
-        StringBuilder printable = new StringBuilder();
-        s.codePoints().limit(60).forEach(cp -> printable.append(Character.isISOControl(cp)
-                ? String.format("\\u%04X", cp) : new String(Character.toChars(cp))));
-        return s.codePointCount(0, s.length()) > 60 ? printable + "..." : printable.toString();
+        if (v.isTextual()) {
+            return "\"" + Decimals.preview(v.textValue()) + "\"";
+        }
+        if (v.isBigDecimal()) {
+            return Decimals.preview(v.decimalValue());
+        }
+        if (v.isBigInteger()) {
+            return Decimals.preview(new BigDecimal(v.bigIntegerValue()));
+        }
+        return Decimals.preview(v.toString());
     }
 }

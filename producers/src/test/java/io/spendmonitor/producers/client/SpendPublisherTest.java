@@ -150,26 +150,26 @@ class SpendPublisherTest {
         SpendPublisher publisher = publisher(producer(true, TOKEN_TOPIC, GPU_TOPIC));
         TokenUsage noTeam = call(" ");
         assertThatThrownBy(() -> publisher.publish(noTeam)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("token_usage team must not be empty");
+                .hasMessage("token_usage: team is empty [missing-team]");
         TokenUsage negative = call("search");
         negative.setOutputTokens(-1L);
-        assertThatThrownBy(() -> publisher.publish(negative)).hasMessageContaining("must not be negative").hasMessageContaining("output_tokens=-1");
+        assertThatThrownBy(() -> publisher.publish(negative)).hasMessage("token_usage: output_tokens must not be negative, got -1 [negative-tokens]");
         TokenUsage tooManyCached = call("search");
         tooManyCached.setCacheWriteInputTokens(200L); // 1024 cached + 200 written > 1200 input
-        assertThatThrownBy(() -> publisher.publish(tooManyCached)).hasMessageContaining("must not exceed input_tokens");
+        assertThatThrownBy(() -> publisher.publish(tooManyCached)).hasMessageContaining("exceed input_tokens").hasMessageEndingWith("[inconsistent-tokens]");
         TokenUsage subNano = call("search");
         subNano.setReportedCostUsd(new BigDecimal("0.0000000001"));
-        assertThatThrownBy(() -> publisher.publish(subNano)).hasMessageContaining("more than 9 decimals");
+        assertThatThrownBy(() -> publisher.publish(subNano)).hasMessageContaining("at most 9 decimals").hasMessageEndingWith("[bad-reported-cost]");
         TokenUsage noModel = call("search");
         noModel.setModel(null);
-        assertThatThrownBy(() -> publisher.publish(noModel)).hasMessage("token_usage model must not be empty");
+        assertThatThrownBy(() -> publisher.publish(noModel)).hasMessage("token_usage: model is empty [missing-field]");
 
         GpuUtilization overFull = gpuSample();
         overFull.setUtilization(1.5);
-        assertThatThrownBy(() -> publisher.publish(overFull)).hasMessageContaining("0..1");
+        assertThatThrownBy(() -> publisher.publish(overFull)).hasMessageContaining("between 0 and 1").hasMessageEndingWith("[bad-utilization]");
         GpuUtilization noInterval = gpuSample();
         noInterval.setIntervalSeconds(0.0);
-        assertThatThrownBy(() -> publisher.publish(noInterval)).hasMessageContaining("interval_seconds must be positive");
+        assertThatThrownBy(() -> publisher.publish(noInterval)).hasMessageContaining("interval_seconds must be greater than 0").hasMessageEndingWith("[bad-interval]");
         assertThatThrownBy(() -> publisher.publish((TokenUsage) null)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -293,7 +293,7 @@ class SpendPublisherTest {
         assertThatThrownBy(() -> publisher.publishUsage("legal", "contract-review", "openai", "gpt-4o",
                 UsageNormalizerTest.usage("anthropic-cache-read-write.json"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> publisher.publishUsage("", "contract-review", "openai", "gpt-4o",
-                UsageNormalizerTest.usage("openai-chat-cached.json"))).hasMessage("token_usage team must not be empty");
+                UsageNormalizerTest.usage("openai-chat-cached.json"))).hasMessage("token_usage: team is empty [missing-team]");
     }
 
     @Test

@@ -37,6 +37,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private Schema readerSchema;
     private SpecificData specificModel;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
 
     /** For Kafka's reflective construction; {@link #configure} must follow. */
     public AvroDeserializer() {
@@ -89,6 +90,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             reader = readerFor(id, topic);
             readers.put(id, reader);
         }
+        // lengths first: the decoder allocates what a length prefix claims before it reads the bytes
+        String malformed = AvroLengthCheck.problem(writers.get(id), bytes, WireFormat.HEADER_SIZE);
+        if (malformed != null) {
+            throw new AvroSerdeException("undecodable", "bytes with schema id " + id + " in topic '" + topic
+                    + "' are not valid Avro for that schema: " + malformed);
+        }
         try {
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, WireFormat.HEADER_SIZE,
                     bytes.length - WireFormat.HEADER_SIZE, null);
@@ -115,6 +122,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         } catch (SchemaRegistryException e) {
             throw new AvroSerdeException(e.reason(), "cannot read record in topic '" + topic + "': " + e.getMessage(), e);
         }
+        writers.put(id, writer);
         if (targetClass == null) {
             return new GenericDatumReader<>(writer, writer, GenericData.get());
         }
