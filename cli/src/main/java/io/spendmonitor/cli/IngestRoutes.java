@@ -1,7 +1,7 @@
 package io.spendmonitor.cli;
 
-import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import io.spendmonitor.producers.ingest.IngestService;
 import io.spendmonitor.producers.jsonl.EventType;
 import io.spendmonitor.schemas.Topics;
@@ -42,7 +42,7 @@ final class IngestRoutes {
         return new IngestService(producer, topics, token, Duration.ofSeconds(30));
     }
 
-    static void register(Javalin app, IngestService ingest) {
+    static void register(JavalinDefaultRoutingApi app, IngestService ingest) {
         app.post("/ingest/token-usage", ctx -> handle(ctx, ingest, EventType.TOKEN_USAGE));
         app.post("/ingest/gpu-utilization", ctx -> handle(ctx, ingest, EventType.GPU_UTILIZATION));
     }

@@ -69,6 +69,47 @@ class HttpIngestIntegrationTest {
         }
     }
 
+    @Test
+    void chunkedBodyPastTheLimitIsCutOffAndAnswered413() throws Exception {
+        String prefix = "chunked-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        Map<String, Object> config = appConfig(prefix);
+        var ingest = IngestRoutes.service(config, "t0ken");
+        try (SpendService service = SpendService.start(SpendConfig.of(config), new SpendService.Options("127.0.0.1", 0,
+                "127.0.0.1", 4096, app -> IngestRoutes.register(app, ingest), SpendListener.NONE))) {
+            // 40 valid events, about 8 kB: no Content-Length, so only reading the stream can find the size
+            StringBuilder body = new StringBuilder();
+            String now = Instant.now().minusSeconds(30).toString();
+            for (int i = 0; i < 40; i++) {
+                body.append("{\"event_id\":\"chunk-").append(i).append("\",\"timestamp\":\"").append(now)
+                        .append("\",\"team\":\"search\",\"application\":\"a\",\"provider\":\"openai\",")
+                        .append("\"model\":\"gpt-4o-mini\",\"input_tokens\":100,\"output_tokens\":20}\n");
+            }
+            byte[] bytes = body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(bytes.length).isGreaterThan(4096);
+            HttpRequest request = HttpRequest.newBuilder(URI.create(service.url() + "/ingest/token-usage"))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes)))
+                    .header("Content-Type", "application/x-ndjson").header("Authorization", "Bearer t0ken").build();
+
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+
+            assertThat(answer.request().headers().firstValue("Content-Length")).isEmpty();
+            assertThat(answer.statusCode()).isEqualTo(413);
+            assertThat(KafkaTopicReader.count(cluster, prefix + "llm.token-usage")).isZero();
+        } finally {
+            ingest.close();
+        }
+    }
+
+    private Map<String, Object> appConfig(String prefix) throws java.io.IOException {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", cluster.bootstrapServers());
+        config.put("schema.registry.url", cluster.schemaRegistryUrl());
+        config.put("application.id", prefix + "app");
+        config.put("state.dir", Files.createTempDirectory("ingest-state").toString());
+        config.put(Topics.PREFIX_CONFIG, prefix);
+        return config;
+    }
+
     private static HttpResponse<String> post(HttpClient http, String url, String body, String auth) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/x-ndjson");

@@ -1,6 +1,6 @@
 package io.spendmonitor.streams;
 
-import io.javalin.Javalin;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -40,7 +40,7 @@ public final class SpendService implements AutoCloseable {
 
     /** Where to serve and how this instance is reached by the others. */
     public record Options(String httpHost, int httpPort, String advertisedHost, long maxRequestBytes,
-                          Consumer<Javalin> extraRoutes, SpendListener extraListener) {
+                          Consumer<JavalinDefaultRoutingApi> extraRoutes, SpendListener extraListener) {
         public static Options defaults() {
             return new Options("0.0.0.0", 8080, null, 5L * 1024 * 1024, app -> { }, SpendListener.NONE);
         }
@@ -53,7 +53,7 @@ public final class SpendService implements AutoCloseable {
             return new Options(httpHost, httpPort, host, maxRequestBytes, extraRoutes, extraListener);
         }
 
-        public Options withRoutes(Consumer<Javalin> routes) {
+        public Options withRoutes(Consumer<JavalinDefaultRoutingApi> routes) {
             return new Options(httpHost, httpPort, advertisedHost, maxRequestBytes, routes, extraListener);
         }
 

@@ -3,9 +3,11 @@ package io.spendmonitor.streams.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spendmonitor.streams.query.ServiceUnavailableException;
 import io.spendmonitor.streams.query.TeamQueries;
@@ -55,33 +57,36 @@ public final class SpendHttpServer implements AutoCloseable {
      * @param maxRequestBytes largest request body accepted (413 above it)
      */
     public SpendHttpServer(Supplier<KafkaStreams> streams, TeamQueries queries, PrometheusMeterRegistry metrics,
-                           long maxRequestBytes, Consumer<Javalin> extraRoutes) {
+                           long maxRequestBytes, Consumer<JavalinDefaultRoutingApi> extraRoutes) {
         this.streams = streams;
         this.queries = queries;
         this.metrics = metrics;
+        // Javalin 7: routes and handlers are configured up front, before the server starts
         this.app = Javalin.create(config -> {
-            config.showJavalinBanner = false;
+            config.startup.showJavalinBanner = false;
+            // Javalin 7 enforces this while reading, so a chunked body without Content-Length is cut off too
             config.http.maxRequestSize = maxRequestBytes;
             config.staticFiles.add("/public", Location.CLASSPATH);
             config.staticFiles.enableWebjars();
             config.jsonMapper(new JavalinJackson(JSON, false));
-        });
-        app.get("/metrics", this::metrics);
-        app.get("/health", ctx -> health(ctx, true));
-        app.get("/health/ready", ctx -> health(ctx, true));
-        app.get("/health/live", ctx -> health(ctx, false));
-        app.get("/api/teams", this::teams);
-        app.get("/api/teams/{team}", this::team);
-        app.get("/api/teams/{team}/cost", this::cost);
-        app.get("/api/alerts", this::alerts);
-        app.get("/api/timeline", this::timeline);
-        extraRoutes.accept(app);
-        app.exception(ServiceUnavailableException.class, (e, ctx) ->
-                ctx.status(503).header("Retry-After", "1").json(error(e.getMessage())));
-        app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(error(e.getMessage())));
-        app.exception(Exception.class, (e, ctx) -> {
-            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
-            ctx.status(500).json(error("internal error; see the server log"));
+            RoutesConfig routes = config.routes;
+            routes.get("/metrics", this::metrics);
+            routes.get("/health", ctx -> health(ctx, true));
+            routes.get("/health/ready", ctx -> health(ctx, true));
+            routes.get("/health/live", ctx -> health(ctx, false));
+            routes.get("/api/teams", this::teams);
+            routes.get("/api/teams/{team}", this::team);
+            routes.get("/api/teams/{team}/cost", this::cost);
+            routes.get("/api/alerts", this::alerts);
+            routes.get("/api/timeline", this::timeline);
+            extraRoutes.accept(routes);
+            routes.exception(ServiceUnavailableException.class, (e, ctx) ->
+                    ctx.status(503).header("Retry-After", "1").json(error(e.getMessage())));
+            routes.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(error(e.getMessage())));
+            routes.exception(Exception.class, (e, ctx) -> {
+                log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(error("internal error; see the server log"));
+            });
         });
     }
 
