@@ -54,4 +54,16 @@ final class KafkaTopicReader {
             return consumer.endOffsets(partitions, Duration.ofSeconds(10)).values().stream().mapToLong(Long::longValue).sum();
         }
     }
+
+    /** Whether a client sees {@code topic} with its partitions. */
+    static boolean exists(KafkaCluster cluster, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            return !consumer.partitionsFor(topic, Duration.ofSeconds(5)).isEmpty();
+        } catch (org.apache.kafka.common.KafkaException e) {
+            return false;
+        }
+    }
 }
