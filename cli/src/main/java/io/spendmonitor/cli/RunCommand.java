@@ -23,7 +23,8 @@ import java.util.concurrent.CountDownLatch;
                 "Runs the spend topology (Kafka Streams, exactly-once) and one HTTP port with /metrics, /health,",
                 "the query API (/api/teams, /api/teams/{team}, /api/teams/{team}/cost, /api/alerts) and the live page.",
                 "Prints app.url=http://HOST:PORT once it serves. Run several with the same application.id to scale out."},
-        footer = {"", "Example:", "  spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-port 8080"})
+        footer = {"", "Example:", "  SPEND_INGEST_TOKEN=... spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-port 8080",
+                "  spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-host 127.0.0.1 --ingest-allow-anonymous"})
 public final class RunCommand implements Runnable {
     @Mixin
     ClientOptions client = new ClientOptions();
