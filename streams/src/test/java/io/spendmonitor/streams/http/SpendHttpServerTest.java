@@ -101,6 +101,24 @@ class SpendHttpServerTest {
     }
 
     @Test
+    void theLivePageAsksForTheApiTokenWhenTheApiWantsOne() throws Exception {
+        java.nio.file.Path chromium = java.nio.file.Path.of("/usr/bin/chromium");
+        assertThat(chromium).as("Debian's chromium (apt-get install chromium); .ci/run installs it").exists();
+        String base = start(new SpendHttpServer.Access(BearerToken.ofNullable("api-s3cret"), null, Set.of()));
+        java.nio.file.Path profile = java.nio.file.Files.createTempDirectory("chromium-profile");
+        Process process = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile, "--dump-dom",
+                "--virtual-time-budget=5000", base + "/").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dom = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        assertThat(dom).contains("this app needs its API token");
+        java.util.regex.Matcher form = java.util.regex.Pattern.compile("<form id=\"token-form\"[^>]*>").matcher(dom);
+        assertThat(form.find()).isTrue();
+        assertThat(form.group()).doesNotContain("hidden");
+    }
+
+    @Test
     void peersAreHostPortPairs() {
         assertThat(SpendHttpServer.Access.parsePeers(" a.example:8080, 10.0.0.2:9000 ,")).containsExactlyInAnyOrder("a.example:8080", "10.0.0.2:9000");
         assertThat(SpendHttpServer.Access.parsePeers(null)).isEmpty();
