@@ -127,15 +127,16 @@ public final class SpendHttpServer implements AutoCloseable {
             config.jsonMapper(new JavalinJackson(JSON, false));
             RoutesConfig routes = config.routes;
             routes.before(this::guard);
-            routes.get("/metrics", this::metrics);
+            // the token is checked again by the route itself: whatever path spelling the router matched
+            routes.get("/metrics", guarded(access.metricsToken(), METRICS_TOKEN_NEEDED, this::metrics));
             routes.get("/health", ctx -> health(ctx, true));
             routes.get("/health/ready", ctx -> health(ctx, true));
             routes.get("/health/live", ctx -> health(ctx, false));
-            routes.get("/api/teams", this::teams);
-            routes.get("/api/teams/{team}", this::team);
-            routes.get("/api/teams/{team}/cost", this::cost);
-            routes.get("/api/alerts", this::alerts);
-            routes.get("/api/timeline", this::timeline);
+            routes.get("/api/teams", guarded(access.apiToken(), API_TOKEN_NEEDED, this::teams));
+            routes.get("/api/teams/{team}", guarded(access.apiToken(), API_TOKEN_NEEDED, this::team));
+            routes.get("/api/teams/{team}/cost", guarded(access.apiToken(), API_TOKEN_NEEDED, this::cost));
+            routes.get("/api/alerts", guarded(access.apiToken(), API_TOKEN_NEEDED, this::alerts));
+            routes.get("/api/timeline", guarded(access.apiToken(), API_TOKEN_NEEDED, this::timeline));
             extraRoutes.accept(routes);
             routes.exception(ServiceUnavailableException.class, (e, ctx) -> {
                 log.debug("{} {}: 503", ctx.method(), ctx.path(), e);
@@ -187,17 +188,34 @@ public final class SpendHttpServer implements AutoCloseable {
         ctx.header("Referrer-Policy", "no-referrer");
         String path = ctx.path();
         if (path.equals("/metrics") || path.startsWith("/metrics/")) {
-            require(ctx, access.metricsToken(), "/metrics needs the metrics token (Authorization: Bearer <token>)");
+            if (!allowed(ctx, access.metricsToken(), METRICS_TOKEN_NEEDED)) {
+                ctx.skipRemainingHandlers();
+            }
         } else if (path.equals("/api") || path.startsWith("/api/")) {
-            require(ctx, access.apiToken(), "/api needs the API token (Authorization: Bearer <token>)");
+            if (!allowed(ctx, access.apiToken(), API_TOKEN_NEEDED)) {
+                ctx.skipRemainingHandlers(); // unknown /api paths too: no probing for routes without the token
+            }
         }
     }
 
-    private static void require(Context ctx, BearerToken token, String message) {
-        if (token != null && !token.matches(ctx.header("Authorization"))) {
-            ctx.status(401).header("WWW-Authenticate", "Bearer realm=\"spend-monitor\"").json(error(message));
-            ctx.skipRemainingHandlers();
+    private static final String METRICS_TOKEN_NEEDED = "/metrics needs the metrics token (Authorization: Bearer <token>)";
+    private static final String API_TOKEN_NEEDED = "/api needs the API token (Authorization: Bearer <token>)";
+
+    /** Answers 401 and returns false unless the request carries {@code token} (or none is required). */
+    private static boolean allowed(Context ctx, BearerToken token, String message) {
+        if (token == null || token.matches(ctx.header("Authorization"))) {
+            return true;
         }
+        ctx.status(401).header("WWW-Authenticate", "Bearer realm=\"spend-monitor\"").json(error(message));
+        return false;
+    }
+
+    private static io.javalin.http.Handler guarded(BearerToken token, String message, io.javalin.http.Handler handler) {
+        return ctx -> {
+            if (allowed(ctx, token, message)) {
+                handler.handle(ctx);
+            }
+        };
     }
 
     private void metrics(Context ctx) {

@@ -68,6 +68,19 @@ class SpendHttpServerTest {
     }
 
     @Test
+    void noSpellingOfAProtectedPathGetsPastTheToken() throws Exception {
+        String base = start(new SpendHttpServer.Access(BearerToken.ofNullable("api-s3cret"), BearerToken.ofNullable("m3trics"), Set.of()));
+
+        for (String path : new String[] {"//api/teams", "/./api/teams", "/api//teams", "/api/teams/", "/api/teams;x=1",
+                "/%61pi/teams", "/API/teams", "/api/teams%2F", "/x/../api/teams", "/metrics/", "//metrics", "/metrics;x",
+                "/Metrics", "/%6detrics"}) {
+            HttpResponse<String> r = get(base + path, null);
+            // 401, or refused as ambiguous / not found: never the route itself (503 here, 200 for /metrics)
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isIn(400, 401, 404);
+        }
+    }
+
+    @Test
     void withoutTokensEverythingIsOpenAsBefore() throws Exception {
         String base = start(SpendHttpServer.Access.open());
 
