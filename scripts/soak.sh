@@ -23,7 +23,7 @@ export SPEND_SKIP_BUILD=1
 "$root/spend-monitor" local > "$out/local.out" 2> "$out/local.err" & pids+=($!)
 until grep -q schema.registry.url "$out/local.out" 2>/dev/null; do sleep 1; done
 b="$(sed -n 's/^bootstrap.servers=//p' "$out/local.out")"; r="$(sed -n 's/^schema.registry.url=//p' "$out/local.out")"
-MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" JAVA_OPTS="${SOAK_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}" "$root/spend-monitor" run -b "$b" -r "$r" --http-host 127.0.0.1 --http-port 0 --state-dir "$state" \
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" JAVA_OPTS="${SOAK_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}" "$root/spend-monitor" run -b "$b" -r "$r" --http-host 127.0.0.1 --http-port 0 --ingest-allow-anonymous --state-dir "$state" \
   ${SOAK_RUN_ARGS:-} > "$out/run.out" 2> "$out/run.err" & run_launcher=$!; pids+=($run_launcher)
 until grep -q app.url "$out/run.out" 2>/dev/null; do sleep 1; done
 url="$(sed -n 's/^app.url=//p' "$out/run.out")"

@@ -18,11 +18,36 @@
   const el = id => document.getElementById(id);
   const esc = s => String(s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 
+  // With --api-token the API wants a bearer token: asked for once, kept for this tab only (sessionStorage).
+  const TOKEN_KEY = "spend-monitor.api-token";
+  class Unauthorized extends Error {}
+
   async function getJson(path) {
-    const response = await fetch(path, {cache: "no-store"});
+    const headers = {};
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers["Authorization"] = "Bearer " + token;
+    const response = await fetch(path, {cache: "no-store", headers: headers});
+    if (response.status === 401) throw new Unauthorized(token ? "wrong API token" : "this app needs its API token");
     if (!response.ok) throw new Error(path + " answered " + response.status);
     return response.json();
   }
+
+  function askForToken() {
+    const form = el("token-form");
+    if (!form.hidden) return;
+    form.hidden = false;
+    el("token-input").focus();
+  }
+
+  el("token-form").addEventListener("submit", event => {
+    event.preventDefault();
+    const value = el("token-input").value.trim();
+    if (!value) return;
+    sessionStorage.setItem(TOKEN_KEY, value);
+    el("token-input").value = "";
+    el("token-form").hidden = true;
+    refresh();
+  });
 
   function chart(id, series, opts) {
     const target = el(id);
@@ -138,6 +163,13 @@
       status.className = "status ok";
       document.body.dataset.loaded = "true";
     } catch (e) {
+      if (e instanceof Unauthorized) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        status.textContent = e.message;
+        status.className = "status bad";
+        askForToken();
+        return;
+      }
       status.textContent = String(e.message || e) + " (retrying)";
       status.className = "status bad";
     }

@@ -128,6 +128,9 @@ public final class DemoCommand implements Runnable {
         }
         out.println("app.url=" + service.url());
         out.flush();
+        // the demo is 'run --ingest-allow-anonymous' on loopback: nothing else on the network reaches it
+        err.println("demo: listening on 127.0.0.1 only; HTTP ingest takes events without a token (--ingest-allow-anonymous),"
+                + " /api and /metrics need none");
 
         TrafficSimulator.Running simulation = null;
         if (!noSimulator) {
@@ -161,7 +164,8 @@ public final class DemoCommand implements Runnable {
             g.append("  No simulated traffic: publish your own events, e.g.\n");
             g.append("    ./spend-monitor publish -b ").append(cluster.bootstrapServers()).append(" -r ")
                     .append(cluster.schemaRegistryUrl()).append(" events.jsonl\n");
-            g.append("    curl --data-binary @events.jsonl ").append(url).append("/ingest/token-usage\n");
+            g.append("    curl -H 'Content-Type: application/x-ndjson' --data-binary @events.jsonl ").append(url)
+                    .append("/ingest/token-usage\n");
         } else {
             g.append("  Simulated traffic, 60 simulated minutes a real minute: 'search' calls gpt-4o-mini more and more and\n");
             g.append("  crosses the break-even of self-hosting llama-3.1-8b (SELF_HOSTING_CHEAPER within a minute or two);\n");

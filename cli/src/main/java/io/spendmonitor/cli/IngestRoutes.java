@@ -1,7 +1,8 @@
 package io.spendmonitor.cli;
 
-import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.router.JavalinDefaultRoutingApi;
+import io.spendmonitor.producers.ingest.IngestMediaType;
 import io.spendmonitor.producers.ingest.IngestService;
 import io.spendmonitor.producers.jsonl.EventType;
 import io.spendmonitor.schemas.Topics;
@@ -23,6 +24,11 @@ final class IngestRoutes {
 
     /** An ingest service publishing with the app's own client settings (TLS, SASL and all). */
     static IngestService service(Map<String, Object> clientConfig, String token) {
+        return service(clientConfig, token, IngestService.DEFAULT_MAX_EVENTS);
+    }
+
+    /** @param maxEvents most events one request may carry */
+    static IngestService service(Map<String, Object> clientConfig, String token, int maxEvents) {
         Map<String, Object> producerConfig = new HashMap<>();
         clientConfig.forEach((k, v) -> {
             if (ProducerConfig.configNames().contains(k) || k.startsWith("schema.registry.") || k.startsWith("basic.auth.")
@@ -39,10 +45,10 @@ final class IngestRoutes {
         values.configure(producerConfig, false);
         KafkaProducer<String, Object> producer = new KafkaProducer<>(producerConfig, new StringSerializer(), values);
         Topics topics = Topics.fromConfig(clientConfig, new RestSchemaRegistryClient(SchemaRegistrySettings.fromConfig(clientConfig)));
-        return new IngestService(producer, topics, token, Duration.ofSeconds(30));
+        return new IngestService(producer, topics, token, Duration.ofSeconds(30), maxEvents);
     }
 
-    static void register(Javalin app, IngestService ingest) {
+    static void register(JavalinDefaultRoutingApi app, IngestService ingest) {
         app.post("/ingest/token-usage", ctx -> handle(ctx, ingest, EventType.TOKEN_USAGE));
         app.post("/ingest/gpu-utilization", ctx -> handle(ctx, ingest, EventType.GPU_UTILIZATION));
     }
@@ -52,6 +58,12 @@ final class IngestRoutes {
         if (!ingest.authorized(ctx.header("Authorization"))) {
             ctx.status(401).header("WWW-Authenticate", "Bearer").json(Map.of("error",
                     "missing or wrong bearer token (Authorization: Bearer <token>)"));
+            return;
+        }
+        // before the body is read; a browser's cross-site form post (text/plain and the like) ends here
+        if (!IngestMediaType.accepted(ctx.header("Content-Type"))) {
+            ctx.status(415).header("Accept-Post", "application/json, application/x-ndjson").json(Map.of("error",
+                    "Content-Type must be " + IngestMediaType.ACCEPTED));
             return;
         }
         IngestService.Response response = ingest.ingest(type, ctx.header("Authorization"), ctx.bodyAsBytes());

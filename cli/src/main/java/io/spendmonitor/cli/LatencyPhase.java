@@ -285,7 +285,7 @@ final class LatencyPhase {
         }
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
-                SpendMonitorCli.class.getName(), "run", "--config", properties.toString(), "--http-host", "127.0.0.1",
+                SpendMonitorCli.class.getName(), "run", "--config", properties.toString(), "--http-host", "127.0.0.1", "--ingest-allow-anonymous",
                 "--http-port", "0", "--state-dir", work.resolve("state").toString(), "--application-id", applicationId);
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

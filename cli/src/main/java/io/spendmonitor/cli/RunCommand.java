@@ -7,8 +7,11 @@ import io.spendmonitor.streams.config.SpendConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,7 +23,8 @@ import java.util.concurrent.CountDownLatch;
                 "Runs the spend topology (Kafka Streams, exactly-once) and one HTTP port with /metrics, /health,",
                 "the query API (/api/teams, /api/teams/{team}, /api/teams/{team}/cost, /api/alerts) and the live page.",
                 "Prints app.url=http://HOST:PORT once it serves. Run several with the same application.id to scale out."},
-        footer = {"", "Example:", "  spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-port 8080"})
+        footer = {"", "Example:", "  SPEND_INGEST_TOKEN=... spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-port 8080",
+                "  spend-monitor run -b 127.0.0.1:9092 -r http://127.0.0.1:8081 --http-host 127.0.0.1 --ingest-allow-anonymous"})
 public final class RunCommand implements Runnable {
     @Mixin
     ClientOptions client = new ClientOptions();
@@ -37,13 +41,41 @@ public final class RunCommand implements Runnable {
     @Option(names = "--state-dir", description = "Kafka Streams state directory (default: state.dir, or the system temp dir).")
     Path stateDir;
 
-    @Option(names = "--ingest-token", defaultValue = "${env:SPEND_INGEST_TOKEN}", paramLabel = "TOKEN",
-            description = "Bearer token POST /ingest/... requires (env SPEND_INGEST_TOKEN); without it ingest is open.")
+    @Option(names = "--ingest-token", paramLabel = "TOKEN",
+            description = "Bearer token POST /ingest/... requires. Prefer env SPEND_INGEST_TOKEN or --ingest-token-file: ps shows the command line.")
     String ingestToken;
 
+    @Option(names = "--ingest-token-file", paramLabel = "FILE", description = "File holding the ingest token.")
+    Path ingestTokenFile;
+
+    @Option(names = "--ingest-allow-anonymous",
+            description = "Accept POST /ingest/... without a token (only on a trusted network). Without it, run refuses to start with no ingest token.")
+    boolean ingestAllowAnonymous;
+
+    @Option(names = "--api-token", paramLabel = "TOKEN",
+            description = "Bearer token /api/* and the live page's data require (env SPEND_API_TOKEN, or --api-token-file); without it they are open.")
+    String apiToken;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE", description = "File holding the API token.")
+    Path apiTokenFile;
+
+    @Option(names = "--metrics-token", paramLabel = "TOKEN",
+            description = "Bearer token /metrics requires (env SPEND_METRICS_TOKEN, or --metrics-token-file; Prometheus: authorization.credentials_file).")
+    String metricsToken;
+
+    @Option(names = "--metrics-token-file", paramLabel = "FILE", description = "File holding the metrics token.")
+    Path metricsTokenFile;
+
     @Option(names = "--max-request-bytes", defaultValue = "5242880",
-            description = "Largest request body accepted; larger ones get 413 (default ${DEFAULT-VALUE}).")
+            description = "Largest request body accepted, with or without Content-Length; larger ones get 413 (default ${DEFAULT-VALUE}).")
     long maxRequestBytes;
+
+    @Option(names = "--max-request-events", defaultValue = "10000",
+            description = "Most events one ingest request may carry; more get 413 (default ${DEFAULT-VALUE}).")
+    int maxRequestEvents;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--notify-slack", paramLabel = "URL",
             description = "Slack incoming webhook for alert transitions (env SPEND_NOTIFY_SLACK_URL).")
@@ -74,10 +106,15 @@ public final class RunCommand implements Runnable {
         if (httpPort < 0 || httpPort > 65535) {
             throw new CliException("--http-port must be 0..65535", 2);
         }
+        if (maxRequestBytes < 1 || maxRequestEvents < 1) {
+            throw new CliException("--max-request-bytes and --max-request-events must be at least 1", 2);
+        }
+        Tokens tokens = tokens(spec.commandLine().getErr(), System.getenv());
         SpendConfig config = config();
-        var ingest = IngestRoutes.service(config.asMap(), ingestToken);
+        var ingest = IngestRoutes.service(config.asMap(), tokens.ingest(), maxRequestEvents);
         SpendService service = start(config, new SpendService.Options(httpHost, httpPort, advertisedHost, maxRequestBytes,
-                app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE));
+                app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE,
+                tokens.api(), tokens.metrics()));
         AlertNotifier notifier = startNotifier(config, service);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -124,6 +161,30 @@ public final class RunCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
+    }
+
+    /** The three secrets; none of them is ever printed. */
+    record Tokens(String ingest, String api, String metrics) {
+        @Override
+        public String toString() {
+            return "Tokens[redacted]";
+        }
+    }
+
+    /** Reads the tokens and refuses an open ingest endpoint unless it was asked for. */
+    Tokens tokens(PrintWriter err, Map<String, String> env) {
+        String ingest = Secrets.resolve("--ingest-token", ingestToken, ingestTokenFile, "SPEND_INGEST_TOKEN", env, err);
+        String api = Secrets.resolve("--api-token", apiToken, apiTokenFile, "SPEND_API_TOKEN", env, err);
+        String metrics = Secrets.resolve("--metrics-token", metricsToken, metricsTokenFile, "SPEND_METRICS_TOKEN", env, err);
+        if (ingest == null && !ingestAllowAnonymous) {
+            throw new CliException("HTTP ingest needs a token: set SPEND_INGEST_TOKEN or --ingest-token-file FILE (or --ingest-token),"
+                    + " or pass --ingest-allow-anonymous to accept events from anyone who can reach the port", 2);
+        }
+        if (ingest == null) {
+            err.println("warning: --ingest-allow-anonymous: POST /ingest/... accepts events without a token");
+            err.flush();
+        }
+        return new Tokens(ingest, api, metrics);
     }
 
     private static void putIfSet(Map<String, Object> overrides, String key, String value) {

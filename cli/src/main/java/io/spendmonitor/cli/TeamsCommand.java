@@ -83,6 +83,13 @@ public final class TeamsCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Print the table once and exit (for scripts).")
     boolean once;
 
+    @Option(names = "--api-token", paramLabel = "TOKEN",
+            description = "The app's API token when it runs with one (prefer env SPEND_API_TOKEN or --api-token-file).")
+    String apiToken;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE", description = "File holding the app's API token.")
+    java.nio.file.Path apiTokenFile;
+
     /** Tests: stop after this many tables; and whether to draw for a terminal (null: System.console() decides). */
     int maxFrames = Integer.MAX_VALUE;
     Boolean terminal;
@@ -98,11 +105,14 @@ public final class TeamsCommand implements Callable<Integer> {
             throw new CliException("--timeout must be at least 100ms", 2);
         }
         PrintWriter out = spec.commandLine().getOut();
+        String token = Secrets.resolve("--api-token", apiToken, apiTokenFile, "SPEND_API_TOKEN", System.getenv(),
+                spec.commandLine().getErr());
+        String authorization = token == null ? null : "Bearer " + token;
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
         if (once) {
             Snapshot snapshot;
             try {
-                snapshot = fetch(http, base, timeout);
+                snapshot = fetch(http, base, timeout, authorization);
             } catch (AppUnavailableException e) {
                 throw new CliException(e.getMessage());
             }
@@ -120,7 +130,7 @@ public final class TeamsCommand implements Callable<Integer> {
             }
             List<String> lines;
             try {
-                lines = render(fetch(http, base, timeout), clock.instant(), base);
+                lines = render(fetch(http, base, timeout, authorization), clock.instant(), base);
             } catch (AppUnavailableException e) {
                 lines = List.of(headerTime(clock.instant()) + "  " + base,
                         "error: " + e.getMessage() + "; retrying every " + DurationText.of(interval) + " (Ctrl-C to quit)");
@@ -191,19 +201,28 @@ public final class TeamsCommand implements Callable<Integer> {
     private static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
     static Snapshot fetch(HttpClient http, URI base, Duration timeout) throws AppUnavailableException, InterruptedException {
-        JsonNode teams = get(http, base, "/api/teams", timeout);
-        JsonNode alerts = get(http, base, "/api/alerts", timeout);
+        return fetch(http, base, timeout, null);
+    }
+
+    /** @param authorization the Authorization header for the API, or null */
+    static Snapshot fetch(HttpClient http, URI base, Duration timeout, String authorization)
+            throws AppUnavailableException, InterruptedException {
+        JsonNode teams = get(http, base, "/api/teams", timeout, authorization);
+        JsonNode alerts = get(http, base, "/api/alerts", timeout, authorization);
         return parse(teams, alerts);
     }
 
-    private static JsonNode get(HttpClient http, URI base, String path, Duration timeout)
+    private static JsonNode get(HttpClient http, URI base, String path, Duration timeout, String authorization)
             throws AppUnavailableException, InterruptedException {
         URI uri = URI.create(base + path);
         HttpResponse<byte[]> response;
         try {
             // the timeout covers the whole answer, body included; the teams table is kilobytes
-            response = BoundedHttp.send(http, HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build(),
-                    timeout, MAX_ANSWER_BYTES, BoundedHttp.Overflow.FAIL);
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET();
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            response = BoundedHttp.send(http, request.build(), timeout, MAX_ANSWER_BYTES, BoundedHttp.Overflow.FAIL);
         } catch (HttpTimeoutException e) {
             throw new AppUnavailableException("no answer from " + base + " within " + DurationText.of(timeout));
         } catch (ConnectException e) {

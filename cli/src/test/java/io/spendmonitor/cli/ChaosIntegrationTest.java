@@ -86,7 +86,7 @@ class ChaosIntegrationTest {
 
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), SpendMonitorCli.class.getName(), "run",
-                "-b", cluster.bootstrapServers(), "-r", cluster.schemaRegistryUrl(), "--http-host", "127.0.0.1",
+                "-b", cluster.bootstrapServers(), "-r", cluster.schemaRegistryUrl(), "--http-host", "127.0.0.1", "--ingest-allow-anonymous",
                 "--http-port", "0", "--state-dir", dir.resolve("state").toString(), "--application-id", prefix + "app",
                 "-X", "spend.topic.prefix=" + prefix, "-X", "spend.topics.partitions=3",
                 "-X", "spend.notify.consumer.auto.offset.reset=earliest",

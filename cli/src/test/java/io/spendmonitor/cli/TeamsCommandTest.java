@@ -117,6 +117,27 @@ class TeamsCommandTest {
     }
 
     @Test
+    void anAppWithAnApiTokenIsAskedWithIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        server.removeContext("/api/teams");
+        server.removeContext("/api/alerts");
+        for (String path : new String[] {"/api/teams", "/api/alerts"}) {
+            server.createContext(path, exchange -> {
+                boolean ok = "Bearer t0k".equals(exchange.getRequestHeaders().getFirst("Authorization"));
+                respond(exchange, ok ? 200 : 401, ok ? (path.equals("/api/teams") ? TEAMS : ALERTS) : "{\"error\":\"/api needs the API token\"}");
+            });
+        }
+        java.nio.file.Path tokenFile = java.nio.file.Files.writeString(dir.resolve("api.token"), "t0k\n");
+
+        CliRun without = CliRun.of("teams", "--url", url(), "--once");
+        CliRun with = CliRun.of("teams", "--url", url(), "--once", "--api-token-file", tokenFile.toString());
+
+        assertThat(without.exitCode()).isEqualTo(1);
+        assertThat(without.err()).contains("401");
+        assertThat(with.exitCode()).as(with.toString()).isZero();
+        assertThat(with.out()).contains("search");
+    }
+
+    @Test
     void anEmptyAppSaysSo() {
         server.removeContext("/api/teams");
         server.removeContext("/api/alerts");

@@ -1,6 +1,6 @@
 package io.spendmonitor.streams;
 
-import io.javalin.Javalin;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spendmonitor.streams.config.SpendConfig;
+import io.spendmonitor.streams.http.BearerToken;
 import io.spendmonitor.streams.http.SpendHttpServer;
 import io.spendmonitor.streams.metrics.SpendMetrics;
 import io.spendmonitor.streams.query.RecentAlerts;
@@ -38,27 +39,51 @@ public final class SpendService implements AutoCloseable {
     private final String url;
     private KafkaStreamsMetrics streamsMetrics;
 
-    /** Where to serve and how this instance is reached by the others. */
+    /**
+     * Where to serve and how this instance is reached by the others.
+     *
+     * @param apiToken     bearer token /api/* requires (and forwarded queries carry); null: open
+     * @param metricsToken bearer token /metrics requires; null: open
+     */
     public record Options(String httpHost, int httpPort, String advertisedHost, long maxRequestBytes,
-                          Consumer<Javalin> extraRoutes, SpendListener extraListener) {
+                          Consumer<JavalinDefaultRoutingApi> extraRoutes, SpendListener extraListener,
+                          String apiToken, String metricsToken) {
+        /** No API or metrics token. */
+        public Options(String httpHost, int httpPort, String advertisedHost, long maxRequestBytes,
+                       Consumer<JavalinDefaultRoutingApi> extraRoutes, SpendListener extraListener) {
+            this(httpHost, httpPort, advertisedHost, maxRequestBytes, extraRoutes, extraListener, null, null);
+        }
+
         public static Options defaults() {
             return new Options("0.0.0.0", 8080, null, 5L * 1024 * 1024, app -> { }, SpendListener.NONE);
         }
 
         public Options withHttp(String host, int port) {
-            return new Options(host, port, advertisedHost, maxRequestBytes, extraRoutes, extraListener);
+            return new Options(host, port, advertisedHost, maxRequestBytes, extraRoutes, extraListener, apiToken, metricsToken);
         }
 
         public Options withAdvertisedHost(String host) {
-            return new Options(httpHost, httpPort, host, maxRequestBytes, extraRoutes, extraListener);
+            return new Options(httpHost, httpPort, host, maxRequestBytes, extraRoutes, extraListener, apiToken, metricsToken);
         }
 
-        public Options withRoutes(Consumer<Javalin> routes) {
-            return new Options(httpHost, httpPort, advertisedHost, maxRequestBytes, routes, extraListener);
+        public Options withRoutes(Consumer<JavalinDefaultRoutingApi> routes) {
+            return new Options(httpHost, httpPort, advertisedHost, maxRequestBytes, routes, extraListener, apiToken, metricsToken);
         }
 
         public Options withListener(SpendListener listener) {
-            return new Options(httpHost, httpPort, advertisedHost, maxRequestBytes, extraRoutes, listener);
+            return new Options(httpHost, httpPort, advertisedHost, maxRequestBytes, extraRoutes, listener, apiToken, metricsToken);
+        }
+
+        public Options withTokens(String api, String metrics) {
+            return new Options(httpHost, httpPort, advertisedHost, maxRequestBytes, extraRoutes, extraListener, api, metrics);
+        }
+
+        @Override
+        public String toString() {
+            // the tokens are secrets: never in a log line
+            return "Options[http=" + httpHost + ":" + httpPort + ", advertisedHost=" + advertisedHost + ", maxRequestBytes="
+                    + maxRequestBytes + ", apiToken=" + (apiToken == null ? "none" : "set") + ", metricsToken="
+                    + (metricsToken == null ? "none" : "set") + "]";
         }
     }
 
@@ -79,7 +104,10 @@ public final class SpendService implements AutoCloseable {
         long windowMs = config.settings().windowSizeMs();
         TeamQueries queries = new TeamQueries(streams::get, windowMs, recent);
 
-        http = new SpendHttpServer(streams::get, queries, meters, options.maxRequestBytes(), options.extraRoutes());
+        SpendHttpServer.Access access = new SpendHttpServer.Access(BearerToken.ofNullable(options.apiToken()),
+                BearerToken.ofNullable(options.metricsToken()),
+                SpendHttpServer.Access.parsePeers(config.asMap().get(SpendHttpServer.QUERY_PEERS)));
+        http = new SpendHttpServer(streams::get, queries, meters, options.maxRequestBytes(), options.extraRoutes(), access);
         int port = http.start(options.httpHost(), options.httpPort());
         String advertised = options.advertisedHost() != null ? options.advertisedHost() : advertisedHost(options.httpHost());
         HostInfo self = new HostInfo(advertised, port);

@@ -200,7 +200,9 @@ class SpendServiceIntegrationTest {
         assertThat(status(services.get(0), "/api/teams/team-0/cost?from=nonsense&to=2026-03-02T10:05:00Z")).isEqualTo(400);
 
         JsonNode alerts = get(services.get(0), "/api/alerts");
-        assertThat(fields(alerts)).containsExactlyInAnyOrder("active", "recent");
+        assertThat(fields(alerts)).containsExactlyInAnyOrder("active", "recent", "partial");
+        assertThat(alerts.get("partial").asBoolean()).isFalse(); // both instances answered
+        assertThat(get(services.get(1), "/api/teams").get("partial").asBoolean()).isFalse();
         JsonNode health = get(services.get(0), "/health");
         assertThat(health.get("status").asText()).isEqualTo("UP");
     }

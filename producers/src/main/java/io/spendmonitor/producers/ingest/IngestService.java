@@ -13,6 +13,8 @@ import io.spendmonitor.schemas.Topics;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -41,17 +43,40 @@ public final class IngestService implements AutoCloseable {
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+    /** Events one request may carry unless configured otherwise. */
+    public static final int DEFAULT_MAX_EVENTS = 10_000;
+    /** Errors listed in an answer; the count of all of them is "rejected". */
+    static final int MAX_LISTED_ERRORS = 100;
+    /** Characters of one error message in an answer (a message may quote the client's input). */
+    static final int MAX_MESSAGE_CHARS = 300;
+
     private final Producer<String, Object> producer;
     private final Topics topics;
     private final byte[] tokenDigest;
     private final Duration ackTimeout;
+    private final int maxEvents;
 
     /** @param token bearer token callers must present; null or blank: no authentication */
     public IngestService(Producer<String, Object> producer, Topics topics, String token, Duration ackTimeout) {
+        this(producer, topics, token, ackTimeout, DEFAULT_MAX_EVENTS);
+    }
+
+    /** @param maxEvents most events one request may carry; more is a 413 and nothing is published */
+    public IngestService(Producer<String, Object> producer, Topics topics, String token, Duration ackTimeout, int maxEvents) {
+        if (maxEvents < 1) {
+            throw new IllegalArgumentException("the most events a request may carry must be at least 1");
+        }
         this.producer = producer;
         this.topics = topics;
         this.tokenDigest = token == null || token.isBlank() ? null : sha256(token.getBytes(StandardCharsets.UTF_8));
         this.ackTimeout = ackTimeout;
+        this.maxEvents = maxEvents;
+    }
+
+    /** Whether a bearer token is required. */
+    public boolean requiresToken() {
+        return tokenDigest != null;
     }
 
     /** What the HTTP layer sends back. */
@@ -80,7 +105,12 @@ public final class IngestService implements AutoCloseable {
         try {
             lines = lines(text, type);
         } catch (IllegalArgumentException e) {
-            return new Response(400, Map.of("error", e.getMessage()));
+            return new Response(400, Map.of("error", clip(e.getMessage())));
+        }
+        long events = lines.stream().filter(l -> !l.isBlank()).count();
+        if (events > maxEvents) {
+            return new Response(413, Map.of("error", events + " events in one request; at most " + maxEvents
+                    + " are taken (--max-request-events): split the batch. Nothing was published."));
         }
         EventLineParser parser = new EventLineParser().acceptingOnly(Set.of(type));
         List<ParsedEvent> good = new ArrayList<>();
@@ -93,7 +123,7 @@ public final class IngestService implements AutoCloseable {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("line", error.lineNumber());
                 e.put("reason", error.reason());
-                e.put("message", error.message());
+                e.put("message", clip(error.message()));
                 errors.add(e);
             }
         }
@@ -103,14 +133,19 @@ public final class IngestService implements AutoCloseable {
         int accepted;
         try {
             accepted = send(good);
-        } catch (RuntimeException e) {
+        } catch (IllegalStateException e) {
+            // send's own words: Kafka's exception names brokers and topics and went to the log
             return new Response(503, Map.of("error", "Kafka did not acknowledge the events: " + e.getMessage()
                     + "; nothing is lost by retrying (event ids dedupe)"));
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("accepted", accepted);
         answer.put("rejected", errors.size());
-        answer.put("errors", errors);
+        // a body of 100,000 bad lines must not get an answer as large: the first ones say what is wrong
+        answer.put("errors", errors.size() > MAX_LISTED_ERRORS ? List.copyOf(errors.subList(0, MAX_LISTED_ERRORS)) : errors);
+        if (errors.size() > MAX_LISTED_ERRORS) {
+            answer.put("errors_truncated", true);
+        }
         return new Response(accepted == 0 ? 400 : 200, answer);
     }
 
@@ -167,10 +202,16 @@ public final class IngestService implements AutoCloseable {
         return node.toString();
     }
 
+    /** Sends and waits for the acknowledgements; an exception's message is ours, safe to show (Kafka's goes to the log). */
     private int send(List<ParsedEvent> events) {
         List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
-        for (ParsedEvent e : events) {
-            acks.add(producer.send(new ProducerRecord<>(e.destination().topicIn(topics).name(), e.key(), e.value())));
+        try {
+            for (ParsedEvent e : events) {
+                acks.add(producer.send(new ProducerRecord<>(e.destination().topicIn(topics).name(), e.key(), e.value())));
+            }
+        } catch (RuntimeException e) {
+            log.warn("ingest: sending {} events failed", events.size(), e);
+            throw new IllegalStateException("the producer refused them");
         }
         long deadline = System.nanoTime() + ackTimeout.toNanos();
         for (Future<RecordMetadata> ack : acks) {
@@ -180,12 +221,20 @@ public final class IngestService implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted");
             } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+                log.warn("ingest: Kafka did not acknowledge {} events", events.size(), e.getCause());
+                throw new IllegalStateException("Kafka refused them");
             } catch (TimeoutException e) {
                 throw new IllegalStateException("timed out after " + ackTimeout.toSeconds() + " s");
             }
         }
         return events.size();
+    }
+
+    private static String clip(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE_CHARS) {
+            return message;
+        }
+        return message.substring(0, MAX_MESSAGE_CHARS) + "… (" + message.length() + " characters)";
     }
 
     private static byte[] sha256(byte[] bytes) {

@@ -50,6 +50,8 @@ public final class ConfigKeys {
                     "MiB of the one RocksDB cache every store of the process shares, memtables included"),
             key(SpendMetrics.MAX_TEAMS, INTEGER, "1000", "teams with their own metric labels; the rest fold into `other`"),
             key(SpendMetrics.MAX_MODELS, INTEGER, "50", "models a team with their own metric labels; the rest fold into `other`"),
+            key(io.spendmonitor.streams.http.SpendHttpServer.QUERY_PEERS, STRING, null,
+                    "`host:port,...`: the only instances queries are forwarded to (unset: any instance of the group)"),
             // alert delivery (NotifierConfig)
             secret(NotifierConfig.SLACK_URL, "Slack incoming-webhook URL"),
             key(NotifierConfig.WEBHOOK_URL, STRING, null, "generic webhook URL (requests signed with the webhook secret)"),

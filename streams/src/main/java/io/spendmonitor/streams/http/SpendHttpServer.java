@@ -3,9 +3,11 @@ package io.spendmonitor.streams.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
+import io.javalin.router.JavalinDefaultRoutingApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spendmonitor.streams.query.ServiceUnavailableException;
 import io.spendmonitor.streams.query.TeamQueries;
@@ -29,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -36,18 +39,72 @@ import java.util.function.Supplier;
  * One HTTP port for everything: /metrics, /health, the query API and the live page. Any instance
  * answers for every team: it answers from its own stores or asks the instance that owns the team
  * ({@code scope=local} marks a forwarded request, which is never forwarded again). While stores
- * move, answers are a retryable 503 with Retry-After, never a 500.
+ * move, answers are a retryable 503 with Retry-After, never a 500. A fan-out over the instances
+ * that misses one answers with the rest, flagged {@code "partial": true}.
+ *
+ * <p>Access: {@code /api/*} needs the API token and {@code /metrics} the metrics token when they
+ * are configured; {@code /health/*} and the page's static files (no data in them) stay open.
+ * Error bodies never name another instance's address or carry exception text: that goes to the log.
  */
 public final class SpendHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpendHttpServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String LOCAL = "local";
+    /** Comma-separated host:port list of the instances queries may be forwarded to; empty or unset: any group member. */
+    public static final String QUERY_PEERS = "spend.query.peers";
+
+    /**
+     * What the live page needs and nothing more: its own scripts, styles and API (uPlot sets
+     * styles through the CSSOM, which style-src does not restrict), never framed.
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /**
+     * @param apiToken     required on /api/* (and sent on forwarded queries); null: open
+     * @param metricsToken required on /metrics; null: open
+     * @param peers        the only host:port pairs queries are forwarded to; empty: any instance of the group
+     */
+    public record Access(BearerToken apiToken, BearerToken metricsToken, Set<String> peers) {
+        public Access {
+            peers = Set.copyOf(peers);
+        }
+
+        public static Access open() {
+            return new Access(null, null, Set.of());
+        }
+
+        /** Parses {@link #QUERY_PEERS}: "host:port,host:port". */
+        public static Set<String> parsePeers(Object value) {
+            if (value == null || value.toString().isBlank()) {
+                return Set.of();
+            }
+            Set<String> peers = new java.util.LinkedHashSet<>();
+            for (String peer : value.toString().split(",")) {
+                String p = peer.strip();
+                if (p.isEmpty()) {
+                    continue;
+                }
+                int colon = p.lastIndexOf(':');
+                if (colon <= 0 || colon == p.length() - 1 || !p.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+                    throw new IllegalArgumentException(QUERY_PEERS + ": '" + p + "' is not host:port");
+                }
+                peers.add(p.toLowerCase(java.util.Locale.ROOT));
+            }
+            return Set.copyOf(peers);
+        }
+
+        boolean allows(HostInfo host) {
+            return peers.isEmpty() || peers.contains((host.host() + ":" + host.port()).toLowerCase(java.util.Locale.ROOT));
+        }
+    }
 
     private final Javalin app;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Supplier<KafkaStreams> streams;
     private final TeamQueries queries;
     private final PrometheusMeterRegistry metrics;
+    private final Access access;
     private volatile HostInfo self;
 
     /**
@@ -55,34 +112,53 @@ public final class SpendHttpServer implements AutoCloseable {
      * @param maxRequestBytes largest request body accepted (413 above it)
      */
     public SpendHttpServer(Supplier<KafkaStreams> streams, TeamQueries queries, PrometheusMeterRegistry metrics,
-                           long maxRequestBytes, Consumer<Javalin> extraRoutes) {
+                           long maxRequestBytes, Consumer<JavalinDefaultRoutingApi> extraRoutes, Access access) {
         this.streams = streams;
         this.queries = queries;
         this.metrics = metrics;
+        this.access = access;
+        // Javalin 7: routes and handlers are configured up front, before the server starts
         this.app = Javalin.create(config -> {
-            config.showJavalinBanner = false;
+            config.startup.showJavalinBanner = false;
+            // Javalin 7 enforces this while reading, so a chunked body without Content-Length is cut off too
             config.http.maxRequestSize = maxRequestBytes;
             config.staticFiles.add("/public", Location.CLASSPATH);
             config.staticFiles.enableWebjars();
             config.jsonMapper(new JavalinJackson(JSON, false));
+            RoutesConfig routes = config.routes;
+            routes.before(this::guard);
+            // the token is checked again by the route itself: whatever path spelling the router matched
+            routes.get("/metrics", guarded(access.metricsToken(), METRICS_TOKEN_NEEDED, this::metrics));
+            routes.get("/health", ctx -> health(ctx, true));
+            routes.get("/health/ready", ctx -> health(ctx, true));
+            routes.get("/health/live", ctx -> health(ctx, false));
+            routes.get("/api/teams", guarded(access.apiToken(), API_TOKEN_NEEDED, this::teams));
+            routes.get("/api/teams/{team}", guarded(access.apiToken(), API_TOKEN_NEEDED, this::team));
+            routes.get("/api/teams/{team}/cost", guarded(access.apiToken(), API_TOKEN_NEEDED, this::cost));
+            routes.get("/api/alerts", guarded(access.apiToken(), API_TOKEN_NEEDED, this::alerts));
+            routes.get("/api/timeline", guarded(access.apiToken(), API_TOKEN_NEEDED, this::timeline));
+            extraRoutes.accept(routes);
+            routes.exception(ServiceUnavailableException.class, (e, ctx) -> {
+                log.debug("{} {}: 503", ctx.method(), ctx.path(), e);
+                ctx.status(503).header("Retry-After", "1").json(error(e.getMessage()));
+            });
+            routes.exception(BadRequestException.class, (e, ctx) -> ctx.status(400).json(error(e.getMessage())));
+            routes.exception(IllegalArgumentException.class, (e, ctx) -> {
+                log.debug("{} {}: 400", ctx.method(), ctx.path(), e);
+                ctx.status(400).json(error("bad request"));
+            });
+            routes.exception(Exception.class, (e, ctx) -> {
+                log.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                ctx.status(500).json(error("internal error; see the server log"));
+            });
         });
-        app.get("/metrics", this::metrics);
-        app.get("/health", ctx -> health(ctx, true));
-        app.get("/health/ready", ctx -> health(ctx, true));
-        app.get("/health/live", ctx -> health(ctx, false));
-        app.get("/api/teams", this::teams);
-        app.get("/api/teams/{team}", this::team);
-        app.get("/api/teams/{team}/cost", this::cost);
-        app.get("/api/alerts", this::alerts);
-        app.get("/api/timeline", this::timeline);
-        extraRoutes.accept(app);
-        app.exception(ServiceUnavailableException.class, (e, ctx) ->
-                ctx.status(503).header("Retry-After", "1").json(error(e.getMessage())));
-        app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(error(e.getMessage())));
-        app.exception(Exception.class, (e, ctx) -> {
-            log.error("request {} {} failed", ctx.method(), ctx.path(), e);
-            ctx.status(500).json(error("internal error; see the server log"));
-        });
+    }
+
+    /** A 400 whose message is ours and safe to show. */
+    static final class BadRequestException extends RuntimeException {
+        BadRequestException(String message) {
+            super(message);
+        }
     }
 
     /** Starts serving; returns the port (useful with port 0). */
@@ -102,6 +178,44 @@ public final class SpendHttpServer implements AutoCloseable {
 
     private static Map<String, Object> error(String message) {
         return Map.of("error", message == null ? "error" : message);
+    }
+
+    /** Security headers on every answer (static files included), then the tokens. */
+    private void guard(Context ctx) {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Referrer-Policy", "no-referrer");
+        String path = ctx.path();
+        if (path.equals("/metrics") || path.startsWith("/metrics/")) {
+            if (!allowed(ctx, access.metricsToken(), METRICS_TOKEN_NEEDED)) {
+                ctx.skipRemainingHandlers();
+            }
+        } else if (path.equals("/api") || path.startsWith("/api/")) {
+            if (!allowed(ctx, access.apiToken(), API_TOKEN_NEEDED)) {
+                ctx.skipRemainingHandlers(); // unknown /api paths too: no probing for routes without the token
+            }
+        }
+    }
+
+    private static final String METRICS_TOKEN_NEEDED = "/metrics needs the metrics token (Authorization: Bearer <token>)";
+    private static final String API_TOKEN_NEEDED = "/api needs the API token (Authorization: Bearer <token>)";
+
+    /** Answers 401 and returns false unless the request carries {@code token} (or none is required). */
+    private static boolean allowed(Context ctx, BearerToken token, String message) {
+        if (token == null || token.matches(ctx.header("Authorization"))) {
+            return true;
+        }
+        ctx.status(401).header("WWW-Authenticate", "Bearer realm=\"spend-monitor\"").json(error(message));
+        return false;
+    }
+
+    private static io.javalin.http.Handler guarded(BearerToken token, String message, io.javalin.http.Handler handler) {
+        return ctx -> {
+            if (allowed(ctx, token, message)) {
+                handler.handle(ctx);
+            }
+        };
     }
 
     private void metrics(Context ctx) {
@@ -128,14 +242,10 @@ public final class SpendHttpServer implements AutoCloseable {
 
     private void teams(Context ctx) {
         List<Map<String, Object>> teams = new ArrayList<>(queries.localTeams());
-        if (!forwarded(ctx)) {
-            for (HostInfo host : queries.otherHosts(self)) {
-                JsonNode remote = get(host, "/api/teams?scope=local");
-                remote.path("teams").forEach(t -> teams.add(JSON.convertValue(t, Map.class)));
-            }
-        }
+        boolean complete = fanOut(ctx, "/api/teams?scope=local",
+                remote -> remote.path("teams").forEach(t -> teams.add(JSON.convertValue(t, Map.class))));
         teams.sort((a, b) -> String.valueOf(a.get("team")).compareTo(String.valueOf(b.get("team"))));
-        ctx.json(Map.of("teams", teams));
+        ctx.json(Map.of("teams", teams, "partial", !complete));
     }
 
     private void team(Context ctx) {
@@ -158,7 +268,7 @@ public final class SpendHttpServer implements AutoCloseable {
         Instant from = instant(ctx, "from");
         Instant to = instant(ctx, "to");
         if (!from.isBefore(to)) {
-            throw new IllegalArgumentException("'from' must be before 'to'");
+            throw new BadRequestException("'from' must be before 'to'");
         }
         Optional<HostInfo> owner = forwarded(ctx) ? Optional.empty() : queries.ownerOf(team, self);
         if (owner.isPresent()) {
@@ -173,70 +283,100 @@ public final class SpendHttpServer implements AutoCloseable {
         Map<String, Object> local = queries.localAlerts();
         List<Object> active = new ArrayList<>((List<?>) local.get("active"));
         List<Object> recent = new ArrayList<>((List<?>) local.get("recent"));
-        if (!forwarded(ctx)) {
-            for (HostInfo host : queries.otherHosts(self)) {
-                JsonNode remote = get(host, "/api/alerts?scope=local");
-                remote.path("active").forEach(a -> active.add(JSON.convertValue(a, Map.class)));
-                remote.path("recent").forEach(a -> recent.add(JSON.convertValue(a, Map.class)));
-            }
-        }
+        boolean complete = fanOut(ctx, "/api/alerts?scope=local", remote -> {
+            remote.path("active").forEach(a -> active.add(JSON.convertValue(a, Map.class)));
+            remote.path("recent").forEach(a -> recent.add(JSON.convertValue(a, Map.class)));
+        });
         recent.sort((a, b) -> String.valueOf(((Map<?, ?>) b).get("window_end")).compareTo(String.valueOf(((Map<?, ?>) a).get("window_end"))));
-        ctx.json(Map.of("active", active, "recent", recent));
+        ctx.json(Map.of("active", active, "recent", recent, "partial", !complete));
     }
 
     private void timeline(Context ctx) {
-        int minutes = Integer.parseInt(Optional.ofNullable(ctx.queryParam("minutes")).orElse("60"));
+        String value = Optional.ofNullable(ctx.queryParam("minutes")).orElse("60");
+        int minutes = value.matches("\\d{1,4}") ? Integer.parseInt(value) : -1;
         if (minutes < 1 || minutes > 24 * 60) {
-            throw new IllegalArgumentException("'minutes' must be 1..1440");
+            throw new BadRequestException("'minutes' must be 1..1440");
         }
         List<Map<String, Object>> points = new ArrayList<>(queries.localTimeline(minutes));
-        if (!forwarded(ctx)) {
-            for (HostInfo host : queries.otherHosts(self)) {
-                get(host, "/api/timeline?scope=local&minutes=" + minutes).path("points")
-                        .forEach(p -> points.add(JSON.convertValue(p, Map.class)));
+        boolean complete = fanOut(ctx, "/api/timeline?scope=local&minutes=" + minutes,
+                remote -> remote.path("points").forEach(p -> points.add(JSON.convertValue(p, Map.class))));
+        ctx.json(Map.of("points", points, "partial", !complete));
+    }
+
+    /**
+     * Asks every other instance (not for a forwarded request); one that cannot answer, or is not an
+     * allowed peer, is left out. @return whether every instance answered
+     */
+    private boolean fanOut(Context ctx, String path, Consumer<JsonNode> merge) {
+        if (forwarded(ctx)) {
+            return true;
+        }
+        boolean complete = true;
+        for (HostInfo host : queries.otherHosts(self)) {
+            try {
+                merge.accept(get(host, path));
+            } catch (ServiceUnavailableException e) {
+                log.warn("fan-out {}: leaving out instance {}:{} ({})", ctx.path(), host.host(), host.port(), e.getMessage());
+                complete = false;
             }
         }
-        ctx.json(Map.of("points", points));
+        return complete;
     }
 
     private static Instant instant(Context ctx, String name) {
         String value = ctx.queryParam(name);
         if (value == null) {
-            throw new IllegalArgumentException("missing query parameter '" + name + "' (ISO-8601, e.g. 2026-11-27T10:00:00Z)");
+            throw new BadRequestException("missing query parameter '" + name + "' (ISO-8601, e.g. 2026-11-27T10:00:00Z)");
         }
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + name + "' is not an ISO-8601 instant: '" + value + "'");
+            throw new BadRequestException("'" + name + "' is not an ISO-8601 instant");
         }
     }
 
     private void relay(Context ctx, HostInfo host, String path) {
         HttpResponse<String> response = send(host, path);
-        ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+        int status = response.statusCode();
+        if (status == 401 || status == 403 || status >= 500 && status != 503) {
+            log.warn("instance {}:{} answered {} to a forwarded {}", host.host(), host.port(), status, ctx.path());
+            throw new ServiceUnavailableException(status == 503 ? "the instance that owns this team cannot answer yet; retry shortly"
+                    : "the instance that owns this team refused or failed the forwarded query (do all instances share --api-token?)");
+        }
+        ctx.status(status).contentType("application/json").result(response.body());
         response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
     }
 
     private JsonNode get(HostInfo host, String path) {
         HttpResponse<String> response = send(host, path);
         if (response.statusCode() != 200) {
-            throw new ServiceUnavailableException("instance " + host.host() + ":" + host.port() + " answered "
-                    + response.statusCode() + "; retry shortly");
+            log.warn("instance {}:{} answered {} to {}", host.host(), host.port(), response.statusCode(), path);
+            throw new ServiceUnavailableException("another instance answered " + response.statusCode() + "; retry shortly");
         }
         try {
             return JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new ServiceUnavailableException("instance " + host.host() + ":" + host.port() + " answered garbage", e);
+            log.warn("instance {}:{} answered unreadable JSON to {}", host.host(), host.port(), path, e);
+            throw new ServiceUnavailableException("another instance answered garbage; retry shortly", e);
         }
     }
 
+    /** A query to another instance, with the API token; only to allowed peers. */
     private HttpResponse<String> send(HostInfo host, String path) {
+        if (!access.allows(host)) {
+            log.warn("instance {}:{} is not in {}; not forwarding {}", host.host(), host.port(), QUERY_PEERS, path);
+            throw new ServiceUnavailableException("the instance that holds this data is not an allowed peer (" + QUERY_PEERS + ")");
+        }
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                    .timeout(Duration.ofSeconds(5)).GET().build();
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new ServiceUnavailableException("instance " + host.host() + ":" + host.port() + " is unreachable; retry shortly", e);
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
+                    .timeout(Duration.ofSeconds(5)).GET();
+            if (access.apiToken() != null) {
+                request.header("Authorization", access.apiToken().authorizationHeader());
+            }
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("instance {}:{} is unreachable ({})", host.host(), host.port(), e.toString());
+            throw new ServiceUnavailableException("another instance is unreachable; retry shortly", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServiceUnavailableException("interrupted", e);

@@ -80,8 +80,8 @@ public final class TeamQueries {
         } catch (ServiceUnavailableException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ServiceUnavailableException("store " + name + " is not queryable right now (" + e.getClass().getSimpleName()
-                    + "); retry shortly", e);
+            // the exception's text stays out of the answer (it goes to the server's debug log)
+            throw new ServiceUnavailableException("store " + name + " is not queryable right now (rebalancing); retry shortly", e);
         }
     }
 
