@@ -43,6 +43,12 @@ public final class Topics {
     private final TopicSpec<String, TeamCostWindow> teamCosts;
     private final TopicSpec<String, SpendAlert> alerts;
     private final TopicSpec<byte[], byte[]> deadLetter;
+    /**
+     * Writes the dead-letter copies of decoded events. The topic holds several record types, so the
+     * subject is topic + record name ({@code spend.dead-letter-io.spendmonitor.avro.GpuUtilization}):
+     * under the topic's own subject the second type would be refused as incompatible with the first.
+     */
+    private final org.apache.kafka.common.serialization.Serializer<Object> deadLetterValues;
 
     private Topics(String prefix, SchemaRegistryClient registry, AvroSerdeConfig serdeConfig) {
         this.prefix = prefix;
@@ -68,6 +74,9 @@ public final class Topics {
         this.alerts = new TopicSpec<>(prefix + "spend.alerts", key,
                 AvroSerde.specific(SpendAlert.class, registry, serdeConfig, false), false,
                 Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
+        this.deadLetterValues = new io.spendmonitor.schemas.serde.AvroSerializer<>(registry, new AvroSerdeConfig(
+                serdeConfig.autoRegisterSchemas(), serdeConfig.keySubjectStrategy(),
+                io.spendmonitor.schemas.serde.SubjectNameStrategy.TOPIC_RECORD), false);
         this.deadLetter = new TopicSpec<>(prefix + "spend.dead-letter", Serdes.ByteArray(), Serdes.ByteArray(), false,
                 Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
     }
@@ -116,6 +125,11 @@ public final class Topics {
 
     public TopicSpec<byte[], byte[]> deadLetter() {
         return deadLetter;
+    }
+
+    /** The serializer of decoded events sent to the dead-letter topic (one subject per record type). */
+    public org.apache.kafka.common.serialization.Serializer<Object> deadLetterValueSerializer() {
+        return deadLetterValues;
     }
 
     /**

@@ -95,7 +95,18 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema), subject, -1);
+        JsonNode answer;
+        try {
+            answer = call("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema), subject, -1);
+        } catch (IncompatibleSchemaException e) {
+            // Apicurio answers 409 "already exists" to the loser of two first registrations of a
+            // subject at the same moment (two instances starting together): the schema is there now
+            try {
+                return lookup(subject, schema);
+            } catch (SchemaRegistryException notThere) {
+                throw e; // really incompatible
+            }
+        }
         int id = answer.path("id").asInt(-1);
         if (id < 0) {
             throw new SchemaRegistryException("registry answered registration of '" + subject + "' without an id: " + answer, 200, -1);

@@ -127,9 +127,9 @@ public final class SpendTopology {
         topology.addSink(ALERTS_SINK, topics.alerts().name(), Serdes.String().serializer(),
                 topics.alerts().valueSerde().serializer(), EVALUATE_NODE);
         topology.addSink(DEAD_LETTER_TOKEN_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
-                topics.tokenUsage().valueSerde().serializer(), ADMIT_NODE, PRICE_NODE);
+                topics.deadLetterValueSerializer(), ADMIT_NODE, PRICE_NODE);
         topology.addSink(DEAD_LETTER_GPU_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
-                topics.gpuUtilization().valueSerde().serializer(), ADMIT_NODE, PRICE_NODE);
+                topics.deadLetterValueSerializer(), ADMIT_NODE, PRICE_NODE);
         return topology;
     }
 

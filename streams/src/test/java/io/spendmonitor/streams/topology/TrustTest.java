@@ -250,4 +250,18 @@ class TrustTest {
         // another team of the same partition is evaluated as usual: 1000 * 0.15 / 1e6 = 0.00015
         assertThat(states.get("small").modelTotals.get("openai/gpt-4o-mini").costUsd).isEqualByComparingTo("0.00015");
     }
+
+    @Test
+    void deadLettersOfBothEventTypesShareTheTopicUnderTheirOwnSubjects() {
+        f = new TopologyFixture();
+        Instant t0 = Instant.parse("2026-03-02T10:00:00Z");
+        f.send(f.call("search", "openai", "gpt-4o-mini", t0).setInputTokens(-1).build());
+        // utilization 1.5: refused; its copy is a GpuUtilization on the same dead-letter topic
+        f.sample("search", "d", "m", "n", "0", "H100-80GB", 1.5, 60, t0.plusSeconds(1));
+
+        assertThat(f.deadLetterReasons()).containsExactly("negative-tokens", "bad-utilization");
+        // topic + record name: the registry holds both types, neither refused as incompatible with the other
+        assertThat(f.registry.latest(f.topics.deadLetter().name() + "-io.spendmonitor.avro.TokenUsage")).isNotNull();
+        assertThat(f.registry.latest(f.topics.deadLetter().name() + "-io.spendmonitor.avro.GpuUtilization")).isNotNull();
+    }
 }
