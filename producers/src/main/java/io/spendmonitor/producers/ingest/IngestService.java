@@ -107,27 +107,31 @@ public final class IngestService implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return new Response(400, Map.of("error", clip(e.getMessage())));
         }
-        long events = lines.stream().filter(l -> !l.isBlank()).count();
-        if (events > maxEvents) {
-            return new Response(413, Map.of("error", events + " events in one request; at most " + maxEvents
-                    + " are taken (--max-request-events): split the batch. Nothing was published."));
-        }
         EventLineParser parser = new EventLineParser().acceptingOnly(Set.of(type));
         List<ParsedEvent> good = new ArrayList<>();
+        // the first errors in full, the rest only counted: 100,000 bad lines get a small answer
         List<Map<String, Object>> errors = new ArrayList<>();
+        int rejected = 0;
         for (int i = 0; i < lines.size(); i++) {
             LineResult result = parser.parse(i + 1, lines.get(i)).orElse(null);
             if (result instanceof ParsedEvent event) {
                 good.add(event);
+                if (good.size() > maxEvents) {
+                    return new Response(413, Map.of("error", "more than " + maxEvents + " events in one request"
+                            + " (--max-request-events): split the batch. Nothing was published."));
+                }
             } else if (result instanceof LineError error) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("line", error.lineNumber());
-                e.put("reason", error.reason());
-                e.put("message", clip(error.message()));
-                errors.add(e);
+                rejected++;
+                if (errors.size() < MAX_LISTED_ERRORS) {
+                    Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("line", error.lineNumber());
+                    e.put("reason", error.reason());
+                    e.put("message", clip(error.message()));
+                    errors.add(e);
+                }
             }
         }
-        if (good.isEmpty() && errors.isEmpty()) {
+        if (good.isEmpty() && rejected == 0) {
             return new Response(400, Map.of("error", "no events in the request body"));
         }
         int accepted;
@@ -140,10 +144,9 @@ public final class IngestService implements AutoCloseable {
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("accepted", accepted);
-        answer.put("rejected", errors.size());
-        // a body of 100,000 bad lines must not get an answer as large: the first ones say what is wrong
-        answer.put("errors", errors.size() > MAX_LISTED_ERRORS ? List.copyOf(errors.subList(0, MAX_LISTED_ERRORS)) : errors);
-        if (errors.size() > MAX_LISTED_ERRORS) {
+        answer.put("rejected", rejected);
+        answer.put("errors", errors);
+        if (rejected > errors.size()) {
             answer.put("errors_truncated", true);
         }
         return new Response(accepted == 0 ? 400 : 200, answer);
