@@ -137,10 +137,11 @@ class HostileInputIntegrationTest {
                         assertThat(answer).as("good request %d", i).isEqualTo(200);
                         good += 2;
                     }
-                    case CHUNKED_TOO_LARGE, LENGTH_TOO_LARGE, HUNDRED_THOUSAND_LINES ->
+                    case CHUNKED_TOO_LARGE, LENGTH_TOO_LARGE ->
                             assertThat(answer).as("%s %d", kind, i).isIn(413, -1);
                     case WRONG_CONTENT_TYPE -> assertThat(answer).isEqualTo(415);
-                    case NINE_THOUSAND_BAD_LINES, MALFORMED_JSON -> assertThat(answer).isEqualTo(400);
+                    // bad lines are no events: the cap counts events, so 100,000 of them are a 400 listing 100
+                    case NINE_THOUSAND_BAD_LINES, HUNDRED_THOUSAND_LINES, MALFORMED_JSON -> assertThat(answer).isEqualTo(400);
                     case NO_TOKEN, WRONG_TOKEN, API_WRONG_TOKEN -> assertThat(answer).isEqualTo(401);
                     case NUMBER_BOMB -> assertThat(answer).isBetween(400, 499);
                     case UNKNOWN_PATH -> assertThat(answer).isEqualTo(404);
