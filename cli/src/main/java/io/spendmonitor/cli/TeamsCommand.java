@@ -2,6 +2,7 @@ package io.spendmonitor.cli;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.spendmonitor.streams.query.ApiAnswers;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.spendmonitor.schemas.http.BoundedHttp;
 import picocli.CommandLine.Command;
@@ -247,74 +248,84 @@ public final class TeamsCommand implements Callable<Integer> {
         return body;
     }
 
+    /** Reads the API's answers as its own types (fields a newer app adds are ignored). */
+    private static final JsonMapper ANSWERS = JsonMapper.builder()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false).build();
+
     /** The rows of /api/teams, with each team's active alerts from /api/alerts (and its own list), most expensive first. */
-    static Snapshot parse(JsonNode teams, JsonNode alerts) throws AppUnavailableException {
-        if (!teams.path("teams").isArray()) {
+    static Snapshot parse(JsonNode teamsBody, JsonNode alertsBody) throws AppUnavailableException {
+        if (!teamsBody.path("teams").isArray()) {
             throw new AppUnavailableException("/api/teams answered without a 'teams' list: is this a spend-monitor?");
         }
+        ApiAnswers.TeamList teams;
+        ApiAnswers.Alerts alerts;
+        try {
+            teams = ANSWERS.treeToValue(teamsBody, ApiAnswers.TeamList.class);
+            alerts = ANSWERS.treeToValue(alertsBody, ApiAnswers.Alerts.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new AppUnavailableException("the app answered in a shape this version cannot read: " + PublishCommand.messageOf(e));
+        }
         Map<String, Set<String>> active = new LinkedHashMap<>();
-        for (JsonNode a : alerts.path("active")) {
-            active.computeIfAbsent(a.path("team").asText(), t -> new LinkedHashSet<>()).add(alertText(a));
+        for (ApiAnswers.ActiveAlert a : list(alerts.active())) {
+            active.computeIfAbsent(a.team(), t -> new LinkedHashSet<>()).add(alertText(a.type(), a.subject()));
         }
         List<TeamRow> rows = new ArrayList<>();
-        for (JsonNode t : teams.path("teams")) {
-            String team = t.path("team").asText();
+        for (ApiAnswers.TeamLine t : list(teams.teams())) {
             Set<String> teamAlerts = new LinkedHashSet<>();
-            t.path("alerts").forEach(a -> teamAlerts.add(alertText(a)));
-            teamAlerts.addAll(active.getOrDefault(team, Set.of()));
-            JsonNode be = t.path("break_even");
-            BreakEvenCell cell = be.isObject() ? new BreakEvenCell(be.path("profile").asText(""), text(be, "gpu_model"),
-                    be.path("mode").asText(""), be.path("ratio").isNumber() ? be.get("ratio").doubleValue() : null,
-                    money(be.path("savings_usd_per_hour"))) : null;
-            rows.add(new TeamRow(team, moneyOrZero(t.path("api_usd_per_hour")), moneyOrZero(t.path("gpu_usd_per_hour")),
-                    t.path("idle_gpus").asDouble(0), cell, List.copyOf(teamAlerts), instant(t.path("last_window_end"))));
+            list(t.alerts()).forEach(a -> teamAlerts.add(alertText(a.type(), a.subject())));
+            teamAlerts.addAll(active.getOrDefault(t.team(), Set.of()));
+            ApiAnswers.BreakEvenView be = t.breakEven();
+            BreakEvenCell cell = be == null ? null : new BreakEvenCell(be.profile() == null ? "" : be.profile(), be.gpuModel(),
+                    be.mode() == null ? "" : be.mode(), be.ratio(), money(be.savingsUsdPerHour()));
+            rows.add(new TeamRow(t.team(), moneyOrZero(t.apiUsdPerHour()), moneyOrZero(t.gpuUsdPerHour()), t.idleGpus(), cell,
+                    List.copyOf(teamAlerts), instant(t.lastWindowEnd())));
         }
         rows.sort(Comparator.comparing(TeamRow::totalUsdPerHour).reversed().thenComparing(TeamRow::team));
         List<RecentAlert> recent = new ArrayList<>();
-        for (JsonNode a : alerts.path("recent")) {
-            recent.add(new RecentAlert(instant(a.path("window_end")), a.path("team").asText(), a.path("type").asText(),
-                    a.path("subject").asText(""), a.path("state").asText(""), a.path("summary").asText("")));
+        for (ApiAnswers.RecentAlert a : list(alerts.recent())) {
+            recent.add(new RecentAlert(instant(a.windowEnd()), a.team(), a.type(), a.subject() == null ? "" : a.subject(),
+                    a.state() == null ? "" : a.state(), a.summary() == null ? "" : a.summary()));
         }
         recent.sort(Comparator.comparing(RecentAlert::windowEnd, Comparator.nullsLast(Comparator.reverseOrder())));
         return new Snapshot(rows, recent);
     }
 
-    private static String alertText(JsonNode a) {
-        String subject = a.path("subject").asText("");
-        return a.path("type").asText("?") + (subject.isEmpty() ? "" : " " + subject);
+    private static <T> List<T> list(List<T> maybe) {
+        return maybe == null ? List.of() : maybe;
     }
 
-    private static String text(JsonNode node, String field) {
-        return node.hasNonNull(field) ? node.get(field).asText() : null;
+    private static String alertText(String type, String subject) {
+        return (type == null ? "?" : type) + (subject == null || subject.isEmpty() ? "" : " " + subject);
     }
 
-    /** Money comes as decimal strings (or numbers); read exactly. */
-    private static BigDecimal money(JsonNode node) {
-        if (node == null || node.isNull() || node.isMissingNode()) {
+    /** Money comes as decimal strings; read exactly. */
+    private static BigDecimal money(String text) {
+        if (text == null) {
             return null;
         }
         try {
-            return new BigDecimal(node.asText());
+            return new BigDecimal(text);
         } catch (NumberFormatException e) {
             return null;
         }
     }
 
-    private static BigDecimal moneyOrZero(JsonNode node) {
-        BigDecimal m = money(node);
+    private static BigDecimal moneyOrZero(String text) {
+        BigDecimal m = money(text);
         return m == null ? BigDecimal.ZERO : m;
     }
 
-    private static Instant instant(JsonNode node) {
-        if (!node.isTextual()) {
+    private static Instant instant(String text) {
+        if (text == null) {
             return null;
         }
         try {
-            return Instant.parse(node.asText());
-        } catch (DateTimeParseException e) {
+            return Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
             return null;
         }
     }
+
 
     // ---------------------------------------------------------------------------------------------
     // The table

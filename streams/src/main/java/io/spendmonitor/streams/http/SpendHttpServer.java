@@ -9,6 +9,7 @@ import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spendmonitor.streams.query.ApiAnswers;
 import io.spendmonitor.streams.query.ServiceUnavailableException;
 import io.spendmonitor.streams.query.TeamQueries;
 import org.apache.kafka.streams.KafkaStreams;
@@ -48,7 +49,8 @@ import java.util.function.Supplier;
  */
 public final class SpendHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpendHttpServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     static final String LOCAL = "local";
     /** Comma-separated host:port list of the instances queries may be forwarded to; empty or unset: any group member. */
     public static final String QUERY_PEERS = "spend.query.peers";
@@ -241,11 +243,10 @@ public final class SpendHttpServer implements AutoCloseable {
     }
 
     private void teams(Context ctx) {
-        List<Map<String, Object>> teams = new ArrayList<>(queries.localTeams());
-        boolean complete = fanOut(ctx, "/api/teams?scope=local",
-                remote -> remote.path("teams").forEach(t -> teams.add(JSON.convertValue(t, Map.class))));
-        teams.sort((a, b) -> String.valueOf(a.get("team")).compareTo(String.valueOf(b.get("team"))));
-        ctx.json(Map.of("teams", teams, "partial", !complete));
+        List<ApiAnswers.TeamLine> teams = new ArrayList<>(queries.localTeams());
+        boolean complete = fanOut(ctx, "/api/teams?scope=local", ApiAnswers.TeamList.class, remote -> teams.addAll(remote.teams()));
+        teams.sort(java.util.Comparator.comparing(ApiAnswers.TeamLine::team));
+        ctx.json(new ApiAnswers.TeamList(teams, !complete));
     }
 
     private void team(Context ctx) {
@@ -255,7 +256,7 @@ public final class SpendHttpServer implements AutoCloseable {
             relay(ctx, owner.get(), "/api/teams/" + encode(team) + "?scope=local");
             return;
         }
-        Optional<Map<String, Object>> answer = queries.localTeam(team);
+        Optional<ApiAnswers.TeamDetail> answer = queries.localTeam(team);
         if (answer.isEmpty()) {
             ctx.status(404).json(error("no data for team '" + team + "'"));
         } else {
@@ -280,15 +281,15 @@ public final class SpendHttpServer implements AutoCloseable {
     }
 
     private void alerts(Context ctx) {
-        Map<String, Object> local = queries.localAlerts();
-        List<Object> active = new ArrayList<>((List<?>) local.get("active"));
-        List<Object> recent = new ArrayList<>((List<?>) local.get("recent"));
-        boolean complete = fanOut(ctx, "/api/alerts?scope=local", remote -> {
-            remote.path("active").forEach(a -> active.add(JSON.convertValue(a, Map.class)));
-            remote.path("recent").forEach(a -> recent.add(JSON.convertValue(a, Map.class)));
+        ApiAnswers.Alerts local = queries.localAlerts();
+        List<ApiAnswers.ActiveAlert> active = new ArrayList<>(local.active());
+        List<ApiAnswers.RecentAlert> recent = new ArrayList<>(local.recent());
+        boolean complete = fanOut(ctx, "/api/alerts?scope=local", ApiAnswers.Alerts.class, remote -> {
+            active.addAll(remote.active());
+            recent.addAll(remote.recent());
         });
-        recent.sort((a, b) -> String.valueOf(((Map<?, ?>) b).get("window_end")).compareTo(String.valueOf(((Map<?, ?>) a).get("window_end"))));
-        ctx.json(Map.of("active", active, "recent", recent, "partial", !complete));
+        recent.sort(java.util.Comparator.comparing(ApiAnswers.RecentAlert::windowEnd).reversed());
+        ctx.json(new ApiAnswers.Alerts(active, recent, !complete));
     }
 
     private void timeline(Context ctx) {
@@ -297,24 +298,24 @@ public final class SpendHttpServer implements AutoCloseable {
         if (minutes < 1 || minutes > 24 * 60) {
             throw new BadRequestException("'minutes' must be 1..1440");
         }
-        List<Map<String, Object>> points = new ArrayList<>(queries.localTimeline(minutes));
-        boolean complete = fanOut(ctx, "/api/timeline?scope=local&minutes=" + minutes,
-                remote -> remote.path("points").forEach(p -> points.add(JSON.convertValue(p, Map.class))));
-        ctx.json(Map.of("points", points, "partial", !complete));
+        List<ApiAnswers.TimelinePoint> points = new ArrayList<>(queries.localTimeline(minutes));
+        boolean complete = fanOut(ctx, "/api/timeline?scope=local&minutes=" + minutes, ApiAnswers.Timeline.class,
+                remote -> points.addAll(remote.points()));
+        ctx.json(new ApiAnswers.Timeline(points, !complete));
     }
 
     /**
      * Asks every other instance (not for a forwarded request); one that cannot answer, or is not an
      * allowed peer, is left out. @return whether every instance answered
      */
-    private boolean fanOut(Context ctx, String path, Consumer<JsonNode> merge) {
+    private <T> boolean fanOut(Context ctx, String path, Class<T> answer, Consumer<T> merge) {
         if (forwarded(ctx)) {
             return true;
         }
         boolean complete = true;
         for (HostInfo host : queries.otherHosts(self)) {
             try {
-                merge.accept(get(host, path));
+                merge.accept(read(get(host, path), answer, host, path));
             } catch (ServiceUnavailableException e) {
                 log.warn("fan-out {}: leaving out instance {}:{} ({})", ctx.path(), host.host(), host.port(), e.getMessage());
                 complete = false;
@@ -345,6 +346,16 @@ public final class SpendHttpServer implements AutoCloseable {
         }
         ctx.status(status).contentType("application/json").result(response.body());
         response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+    }
+
+    /** Another instance's answer as the shared type; one that does not fit is left out like a dead instance. */
+    private <T> T read(JsonNode body, Class<T> type, HostInfo host, String path) {
+        try {
+            return JSON.treeToValue(body, type);
+        } catch (IOException | IllegalArgumentException e) {
+            log.warn("instance {}:{} answered {} with a body of another shape", host.host(), host.port(), path, e);
+            throw new ServiceUnavailableException("another instance answered in another shape (a different version?); retry shortly", e);
+        }
     }
 
     private JsonNode get(HostInfo host, String path) {

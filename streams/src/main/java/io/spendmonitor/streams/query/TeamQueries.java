@@ -102,8 +102,8 @@ public final class TeamQueries {
     }
 
     /** A line per team this instance owns. */
-    public List<Map<String, Object>> localTeams() {
-        List<Map<String, Object>> result = new ArrayList<>();
+    public List<ApiAnswers.TeamLine> localTeams() {
+        List<ApiAnswers.TeamLine> result = new ArrayList<>();
         try (KeyValueIterator<String, TeamState> it = teamStates().all()) {
             while (it.hasNext()) {
                 var kv = it.next();
@@ -113,51 +113,36 @@ public final class TeamQueries {
         return result;
     }
 
-    private Map<String, Object> summary(String team, TeamState s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team", team);
-        Map<String, Object> horizon = horizon(s);
-        m.put("api_usd_per_hour", horizon.get("api_usd_per_hour"));
-        m.put("gpu_usd_per_hour", horizon.get("gpu_usd_per_hour"));
-        m.put("idle_gpus", round3(s.lastIdleGpus));
+    private ApiAnswers.TeamLine summary(String team, TeamState s) {
+        ApiAnswers.HorizonView horizon = horizon(s);
         BreakEven best = null;
         for (BreakEven b : s.lastBreakEven) {
             if (best == null || b.savingsUsdPerHour().compareTo(best.savingsUsdPerHour()) > 0) {
                 best = b;
             }
         }
-        m.put("break_even", best == null ? null : breakEven(best));
-        m.put("alerts", activeAlerts(team, s));
-        m.put("last_window_end", s.lastActivityMs == 0 ? null : Instant.ofEpochMilli(s.lastActivityMs).toString());
-        return m;
+        return new ApiAnswers.TeamLine(team, horizon.apiUsdPerHour(), horizon.gpuUsdPerHour(), round3(s.lastIdleGpus),
+                best == null ? null : breakEven(best), activeAlerts(team, s),
+                s.lastActivityMs == 0 ? null : Instant.ofEpochMilli(s.lastActivityMs).toString());
     }
 
     /** DESIGN.md's team answer, or empty when this instance has no such team. */
-    public Optional<Map<String, Object>> localTeam(String team) {
+    public Optional<ApiAnswers.TeamDetail> localTeam(String team) {
         TeamState s = teamStates().get(team);
         TeamWindow latest = latestWindow(team);
         if (s == null && latest == null) {
             return Optional.empty();
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team", team);
-        m.put("window", latest == null ? null : window(latest, s == null ? 0 : s.lastEvaluatedMs));
-        if (s != null) {
-            m.put("horizon", horizon(s));
-            m.put("break_even", s.lastBreakEven.stream().map(TeamQueries::breakEven).toList());
-            m.put("alerts", activeAlerts(team, s));
-            m.put("budget", budgetOf(team, s));
-            Map<String, Object> totals = new LinkedHashMap<>();
-            totals.put("api_cost_usd", usd(s.modelTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
-            totals.put("gpu_cost_usd", usd(s.gpuTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
-            totals.put("idle_cost_usd", usd(s.gpuTotals.values().stream().map(t -> t.idleCostUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
-            m.put("totals", totals);
-        } else {
-            m.put("horizon", null);
-            m.put("break_even", List.of());
-            m.put("alerts", List.of());
+        ApiAnswers.WindowView window = latest == null ? null : window(latest, s == null ? 0 : s.lastEvaluatedMs);
+        if (s == null) {
+            return Optional.of(new ApiAnswers.TeamDetail(team, window, null, List.of(), List.of(), null, null));
         }
-        return Optional.of(m);
+        ApiAnswers.TotalsView totals = new ApiAnswers.TotalsView(
+                usd(s.modelTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)),
+                usd(s.gpuTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)),
+                usd(s.gpuTotals.values().stream().map(t -> t.idleCostUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
+        return Optional.of(new ApiAnswers.TeamDetail(team, window, horizon(s),
+                s.lastBreakEven.stream().map(TeamQueries::breakEven).toList(), activeAlerts(team, s), budgetOf(team, s), totals));
     }
 
     private TeamWindow latestWindow(String team) {
@@ -167,57 +152,37 @@ public final class TeamQueries {
         }
     }
 
-    private Map<String, Object> window(TeamWindow w, long evaluatedUpTo) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("start", Instant.ofEpochMilli(w.windowStartMs()).toString());
-        m.put("end", Instant.ofEpochMilli(w.windowStartMs() + windowSizeMs).toString());
-        m.put("final", w.windowStartMs() + windowSizeMs <= evaluatedUpTo);
-        m.put("api_cost_usd", usd(Money.usdNanos(w.apiCost())));
-        m.put("gpu_cost_usd", usd(Money.usdNanos(w.gpuCost())));
-        m.put("idle_cost_usd", usd(Money.usdNanos(w.idleCostFemto())));
-        m.put("tokens", tokens(w.inputTokens(), w.cachedInputTokens(), w.cacheWriteInputTokens(), w.outputTokens()));
-        m.put("selfhost_tokens", w.selfhostTokens());
-        m.put("api_calls", w.apiCalls());
-        m.put("unpriced_calls", w.unpricedCalls());
-        m.put("idle_gpus", round3(w.idleGpus(windowSizeMs)));
-        return m;
+    private ApiAnswers.WindowView window(TeamWindow w, long evaluatedUpTo) {
+        return new ApiAnswers.WindowView(Instant.ofEpochMilli(w.windowStartMs()).toString(),
+                Instant.ofEpochMilli(w.windowStartMs() + windowSizeMs).toString(), w.windowStartMs() + windowSizeMs <= evaluatedUpTo,
+                usd(Money.usdNanos(w.apiCost())), usd(Money.usdNanos(w.gpuCost())), usd(Money.usdNanos(w.idleCostFemto())),
+                new ApiAnswers.Tokens(w.inputTokens(), w.cachedInputTokens(), w.cacheWriteInputTokens(), w.outputTokens()),
+                w.selfhostTokens(), w.apiCalls(), w.unpricedCalls(), round3(w.idleGpus(windowSizeMs)));
     }
 
-    private Map<String, Object> horizon(TeamState s) {
+    private ApiAnswers.HorizonView horizon(TeamState s) {
         // the horizon's length (states written before it was kept in ms have the minutes)
         long horizonMs = s.horizonMs > 0 ? s.horizonMs : Math.max(1, s.horizonMinutes) * 60_000L;
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("minutes", s.horizonMinutes);
-        m.put("api_cost_usd", usd(Money.usdNanos(s.horizonApiCostFemto)));
-        m.put("gpu_cost_usd", usd(Money.usdNanos(s.horizonGpuCostFemto)));
         // spend rate over the horizon: cost * 3,600,000 / horizon ms
-        m.put("api_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonApiCostFemto).multiply(BigDecimal.valueOf(3_600_000))
-                .divide(BigDecimal.valueOf(horizonMs), 15, java.math.RoundingMode.HALF_EVEN))));
-        m.put("gpu_usd_per_hour", usd(Money.usdNanos(Money.usd(s.horizonGpuCostFemto).multiply(BigDecimal.valueOf(3_600_000))
-                .divide(BigDecimal.valueOf(horizonMs), 15, java.math.RoundingMode.HALF_EVEN))));
-        return m;
+        return new ApiAnswers.HorizonView(s.horizonMinutes, usd(Money.usdNanos(s.horizonApiCostFemto)),
+                usd(Money.usdNanos(s.horizonGpuCostFemto)), perHour(s.horizonApiCostFemto, horizonMs),
+                perHour(s.horizonGpuCostFemto, horizonMs));
     }
 
-    static Map<String, Object> breakEven(BreakEven b) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("profile", b.profile());
-        m.put("gpu_model", b.gpuModel());
-        m.put("mode", b.mode().name());
-        m.put("api_model", b.apiModel());
-        m.put("minutes", b.minutes());
-        if (b.mode() == BreakEven.Mode.API) {
-            m.put("replicas", b.replicas());
-            m.put("gpus", b.gpus());
-        }
-        m.put("actual_usd", usd(b.actualUsd()));
-        m.put("counterfactual_usd", usd(b.counterfactualUsd()));
-        m.put("ratio", b.ratio());
-        m.put("savings_usd_per_hour", usd(b.savingsUsdPerHour()));
-        return m;
+    private static String perHour(java.math.BigInteger femto, long horizonMs) {
+        return usd(Money.usdNanos(Money.usd(femto).multiply(BigDecimal.valueOf(3_600_000))
+                .divide(BigDecimal.valueOf(horizonMs), 15, java.math.RoundingMode.HALF_EVEN)));
     }
 
-    private static List<Map<String, Object>> activeAlerts(String team, TeamState s) {
-        List<Map<String, Object>> alerts = new ArrayList<>();
+    static ApiAnswers.BreakEvenView breakEven(BreakEven b) {
+        boolean api = b.mode() == BreakEven.Mode.API;
+        return new ApiAnswers.BreakEvenView(b.profile(), b.gpuModel(), b.mode().name(), b.apiModel(), b.minutes(),
+                api ? b.replicas() : null, api ? b.gpus() : null, usd(b.actualUsd()), usd(b.counterfactualUsd()), b.ratio(),
+                usd(b.savingsUsdPerHour()));
+    }
+
+    private static List<ApiAnswers.ActiveAlert> activeAlerts(String team, TeamState s) {
+        List<ApiAnswers.ActiveAlert> alerts = new ArrayList<>();
         s.breakEven.forEach((key, h) -> {
             if (h.firing) {
                 io.spendmonitor.streams.cost.BreakEvenKey k = io.spendmonitor.streams.cost.BreakEvenKey.parse(key);
@@ -232,68 +197,45 @@ public final class TeamQueries {
         return alerts;
     }
 
-    private static Map<String, Object> alert(String team, AlertType type, String subject, long sinceMs) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team", team);
-        m.put("type", type.name());
-        m.put("subject", subject);
-        m.put("state", AlertTransition.FIRING);
-        m.put("since", Instant.ofEpochMilli(sinceMs).toString());
-        return m;
+    private static ApiAnswers.ActiveAlert alert(String team, AlertType type, String subject, long sinceMs) {
+        return new ApiAnswers.ActiveAlert(team, type.name(), subject, AlertTransition.FIRING, Instant.ofEpochMilli(sinceMs).toString());
     }
 
-    private Map<String, Object> budgetOf(String team, TeamState s) {
+    private ApiAnswers.BudgetView budgetOf(String team, TeamState s) {
         Optional<TeamBudget> b = budget(team);
         if (b.isEmpty()) {
             return null;
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("day", period(s.day, b.get().getDailyUsd()));
-        m.put("month", period(s.month, b.get().getMonthlyUsd()));
-        return m;
+        return new ApiAnswers.BudgetView(period(s.day, b.get().getDailyUsd()), period(s.month, b.get().getMonthlyUsd()));
     }
 
-    private static Map<String, Object> period(TeamState.BudgetPeriod p, BigDecimal budget) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("period", p.period);
-        m.put("spend_usd", usd(Money.usdNanos(p.spendUsd)));
-        m.put("budget_usd", budget == null ? null : usd(Money.usdNanos(budget)));
-        return m;
+    private static ApiAnswers.BudgetPeriodView period(TeamState.BudgetPeriod p, BigDecimal budget) {
+        return new ApiAnswers.BudgetPeriodView(p.period, usd(Money.usdNanos(p.spendUsd)), budget == null ? null : usd(Money.usdNanos(budget)));
     }
 
     /** Exact sums over this team's minute windows that start in [from, to). */
-    public Map<String, Object> localCost(String team, Instant from, Instant to) {
+    public ApiAnswers.CostRange localCost(String team, Instant from, Instant to) {
         io.spendmonitor.streams.cost.CostTotals totals = new io.spendmonitor.streams.cost.CostTotals();
         try (WindowStoreIterator<TeamWindow> it = windows().fetch(team, from, to.minusMillis(1))) {
             while (it.hasNext()) {
                 totals.add(it.next().value);
             }
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("team", team);
-        m.put("from", from.toString());
-        m.put("to", to.toString());
-        m.put("windows", totals.windows());
-        m.put("api_cost_usd", usd(totals.apiUsd()));
-        m.put("gpu_cost_usd", usd(totals.gpuUsd()));
-        m.put("busy_cost_usd", usd(totals.busyUsd()));
-        m.put("idle_cost_usd", usd(totals.idleUsd()));
-        m.put("tokens", tokens(totals.inputTokens(), totals.cachedInputTokens(), totals.cacheWriteInputTokens(),
-                totals.outputTokens()));
-        m.put("selfhost_tokens", totals.selfhostTokens());
-        m.put("api_calls", totals.apiCalls());
-        return m;
+        return new ApiAnswers.CostRange(team, from.toString(), to.toString(), totals.windows(), usd(totals.apiUsd()),
+                usd(totals.gpuUsd()), usd(totals.busyUsd()), usd(totals.idleUsd()),
+                new ApiAnswers.Tokens(totals.inputTokens(), totals.cachedInputTokens(), totals.cacheWriteInputTokens(),
+                        totals.outputTokens()), totals.selfhostTokens(), totals.apiCalls());
     }
 
     /** Per-minute spend of every local team in the last {@code minutes} minutes of event time. */
-    public List<Map<String, Object>> localTimeline(int minutes) {
+    public List<ApiAnswers.TimelinePoint> localTimeline(int minutes) {
         long latest = 0;
         try (KeyValueIterator<String, TeamState> it = teamStates().all()) {
             while (it.hasNext()) {
                 latest = Math.max(latest, it.next().value.lastActivityMs);
             }
         }
-        List<Map<String, Object>> points = new ArrayList<>();
+        List<ApiAnswers.TimelinePoint> points = new ArrayList<>();
         if (latest == 0) {
             return points;
         }
@@ -302,53 +244,28 @@ public final class TeamQueries {
             while (it.hasNext()) {
                 var kv = it.next();
                 TeamWindow w = kv.value;
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("team", kv.key.key());
-                p.put("start", w.windowStartMs());
-                p.put("api_cost_usd", usd(Money.usdNanos(w.apiCost())));
-                p.put("gpu_cost_usd", usd(Money.usdNanos(w.gpuCost())));
-                p.put("idle_cost_usd", usd(Money.usdNanos(w.idleCostFemto())));
-                p.put("idle_gpus", round3(w.idleGpus(windowSizeMs)));
-                points.add(p);
+                points.add(new ApiAnswers.TimelinePoint(kv.key.key(), w.windowStartMs(), usd(Money.usdNanos(w.apiCost())),
+                        usd(Money.usdNanos(w.gpuCost())), usd(Money.usdNanos(w.idleCostFemto())), round3(w.idleGpus(windowSizeMs))));
             }
         }
         return points;
     }
 
     /** Alerts firing on this instance's teams, and its recent transitions. */
-    public Map<String, Object> localAlerts() {
-        List<Map<String, Object>> active = new ArrayList<>();
+    public ApiAnswers.Alerts localAlerts() {
+        List<ApiAnswers.ActiveAlert> active = new ArrayList<>();
         try (KeyValueIterator<String, TeamState> it = teamStates().all()) {
             while (it.hasNext()) {
                 var kv = it.next();
                 active.addAll(activeAlerts(kv.key, kv.value));
             }
         }
-        List<Map<String, Object>> recent = new ArrayList<>();
+        List<ApiAnswers.RecentAlert> recent = new ArrayList<>();
         for (AlertTransition t : recentAlerts.list()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("alert_id", t.alertId());
-            m.put("team", t.team());
-            m.put("type", t.type().name());
-            m.put("subject", t.subject());
-            m.put("state", t.state());
-            m.put("window_end", Instant.ofEpochMilli(t.windowEndMs()).toString());
-            m.put("summary", t.summary());
-            recent.add(m);
+            recent.add(new ApiAnswers.RecentAlert(t.alertId(), t.team(), t.type().name(), t.subject(), t.state(),
+                    Instant.ofEpochMilli(t.windowEndMs()).toString(), t.summary()));
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("active", active);
-        m.put("recent", recent);
-        return m;
-    }
-
-    private static Map<String, Object> tokens(long input, long cached, long cacheWrite, long output) {
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("input", input);
-        t.put("cached", cached);
-        t.put("cache_write", cacheWrite);
-        t.put("output", output);
-        return t;
+        return new ApiAnswers.Alerts(active, recent, false);
     }
 
     /** GPU equivalents are measured doubles: three decimals are all the precision they have. */
