@@ -78,19 +78,28 @@ public final class RunCommand implements Runnable {
     CommandSpec spec;
 
     @Option(names = "--notify-slack", paramLabel = "URL",
-            description = "Slack incoming webhook for alert transitions (env SPEND_NOTIFY_SLACK_URL).")
+            description = "Slack incoming webhook for alert transitions. A secret: prefer env SPEND_NOTIFY_SLACK_URL or --notify-slack-file.")
     String notifySlack;
+
+    @Option(names = "--notify-slack-file", paramLabel = "FILE", description = "File holding the Slack webhook URL.")
+    Path notifySlackFile;
 
     @Option(names = "--notify-webhook", paramLabel = "URL", description = "Generic JSON webhook for alert transitions (HMAC-signed).")
     String notifyWebhook;
 
     @Option(names = "--notify-webhook-secret", paramLabel = "SECRET",
-            description = "Secret the webhook body is signed with (env SPEND_NOTIFY_WEBHOOK_SECRET).")
+            description = "Secret the webhook body is signed with. Prefer env SPEND_NOTIFY_WEBHOOK_SECRET or --notify-webhook-secret-file.")
     String notifyWebhookSecret;
 
+    @Option(names = "--notify-webhook-secret-file", paramLabel = "FILE", description = "File holding the webhook secret.")
+    Path notifyWebhookSecretFile;
+
     @Option(names = "--notify-pagerduty-key", paramLabel = "KEY",
-            description = "PagerDuty Events API v2 routing key (env SPEND_NOTIFY_PAGERDUTY_KEY).")
+            description = "PagerDuty Events API v2 routing key. Prefer env SPEND_NOTIFY_PAGERDUTY_KEY or --notify-pagerduty-key-file.")
     String notifyPagerDuty;
+
+    @Option(names = "--notify-pagerduty-key-file", paramLabel = "FILE", description = "File holding the PagerDuty routing key.")
+    Path notifyPagerDutyFile;
 
     @Option(names = "--notify-console", description = "Print alert transitions on stdout.")
     boolean notifyConsole;
@@ -148,10 +157,15 @@ public final class RunCommand implements Runnable {
         if (applicationId != null) {
             overrides.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         }
-        putIfSet(overrides, "spend.notify.slack.url", notifySlack);
+        // secrets: from a file, or from the command line with a warning (the environment is the config's own layer)
+        PrintWriter err = spec != null ? spec.commandLine().getErr() : new PrintWriter(System.err, true);
+        putIfSet(overrides, "spend.notify.slack.url",
+                Secrets.resolve("--notify-slack", notifySlack, notifySlackFile, "SPEND_NOTIFY_SLACK_URL", Map.of(), err));
         putIfSet(overrides, "spend.notify.webhook.url", notifyWebhook);
-        putIfSet(overrides, "spend.notify.webhook.secret", notifyWebhookSecret);
-        putIfSet(overrides, "spend.notify.pagerduty.routing-key", notifyPagerDuty);
+        putIfSet(overrides, "spend.notify.webhook.secret", Secrets.resolve("--notify-webhook-secret", notifyWebhookSecret,
+                notifyWebhookSecretFile, "SPEND_NOTIFY_WEBHOOK_SECRET", Map.of(), err));
+        putIfSet(overrides, "spend.notify.pagerduty.routing-key", Secrets.resolve("--notify-pagerduty-key", notifyPagerDuty,
+                notifyPagerDutyFile, "SPEND_NOTIFY_PAGERDUTY_KEY", Map.of(), err));
         putIfSet(overrides, "spend.notify.routes", notifyRoutes == null ? null : notifyRoutes.toString());
         if (notifyConsole) {
             overrides.put("spend.notify.console", "true");

@@ -70,4 +70,26 @@ class RunCommandTokensTest {
         assertThatThrownBy(() -> emptyFile.tokens(new PrintWriter(err, true), Map.of())).hasMessageContaining("one line");
         assertThatThrownBy(() -> missing.tokens(new PrintWriter(err, true), Map.of())).hasMessageContaining("--api-token-file");
     }
+
+    @Test
+    void alertSecretsComeFromAFileOrWithAWarningTheCommandLine(@TempDir Path dir) throws Exception {
+        Path slack = Files.writeString(dir.resolve("slack"), "https://hooks.slack.com/services/T/B/from-file\n");
+        Path pagerDuty = Files.writeString(dir.resolve("pd"), "pd-key-from-file\n");
+        RunCommand run = new RunCommand();
+        picocli.CommandLine cli = new picocli.CommandLine(run);
+        cli.setErr(new PrintWriter(err, true));
+        cli.parseArgs("-b", "127.0.0.1:1", "-r", "http://127.0.0.1:1", "--notify-slack-file", slack.toString(),
+                "--notify-pagerduty-key-file", pagerDuty.toString(), "--notify-webhook", "https://ops.example.com/hook",
+                "--notify-webhook-secret", "secret-on-the-command-line");
+        run.client.env = Map.of();
+
+        var config = run.config();
+
+        assertThat(config.string("spend.notify.slack.url")).isEqualTo("https://hooks.slack.com/services/T/B/from-file");
+        assertThat(config.string("spend.notify.pagerduty.routing-key")).isEqualTo("pd-key-from-file");
+        assertThat(config.string("spend.notify.webhook.secret")).isEqualTo("secret-on-the-command-line");
+        assertThat(err.toString()).contains("warning: --notify-webhook-secret on the command line")
+                .doesNotContain("secret-on-the-command-line").doesNotContain("from-file")
+                .doesNotContain("--notify-slack on the command line");
+    }
 }

@@ -337,7 +337,7 @@ public final class SpendHttpServer implements AutoCloseable {
     }
 
     private void relay(Context ctx, HostInfo host, String path) {
-        HttpResponse<String> response = send(host, path);
+        HttpResponse<byte[]> response = send(host, path);
         int status = response.statusCode();
         if (status == 401 || status == 403 || status >= 500 && status != 503) {
             log.warn("instance {}:{} answered {} to a forwarded {}", host.host(), host.port(), status, ctx.path());
@@ -359,7 +359,7 @@ public final class SpendHttpServer implements AutoCloseable {
     }
 
     private JsonNode get(HostInfo host, String path) {
-        HttpResponse<String> response = send(host, path);
+        HttpResponse<byte[]> response = send(host, path);
         if (response.statusCode() != 200) {
             log.warn("instance {}:{} answered {} to {}", host.host(), host.port(), response.statusCode(), path);
             throw new ServiceUnavailableException("another instance answered " + response.statusCode() + "; retry shortly");
@@ -373,18 +373,24 @@ public final class SpendHttpServer implements AutoCloseable {
     }
 
     /** A query to another instance, with the API token; only to allowed peers. */
-    private HttpResponse<String> send(HostInfo host, String path) {
+    /** Another instance's answer is read whole within the deadline and up to this many bytes. */
+    private static final int MAX_FORWARDED_ANSWER_BYTES = 32 * 1024 * 1024;
+    private static final Duration FORWARD_DEADLINE = Duration.ofSeconds(5);
+
+    private HttpResponse<byte[]> send(HostInfo host, String path) {
         if (!access.allows(host)) {
             log.warn("instance {}:{} is not in {}; not forwarding {}", host.host(), host.port(), QUERY_PEERS, path);
             throw new ServiceUnavailableException("the instance that holds this data is not an allowed peer (" + QUERY_PEERS + ")");
         }
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
-                    .timeout(Duration.ofSeconds(5)).GET();
+                    .timeout(FORWARD_DEADLINE).GET();
             if (access.apiToken() != null) {
                 request.header("Authorization", access.apiToken().authorizationHeader());
             }
-            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            // the deadline covers the body too, and the body is capped: a stalled or flooding peer costs 5 s, not a thread
+            return io.spendmonitor.schemas.http.BoundedHttp.send(client, request.build(), FORWARD_DEADLINE,
+                    MAX_FORWARDED_ANSWER_BYTES, io.spendmonitor.schemas.http.BoundedHttp.Overflow.FAIL);
         } catch (IOException | IllegalArgumentException e) {
             log.warn("instance {}:{} is unreachable ({})", host.host(), host.port(), e.toString());
             throw new ServiceUnavailableException("another instance is unreachable; retry shortly", e);
