@@ -49,7 +49,7 @@ public final class ConfigKeys {
             key(BoundedRocksDbMemory.MEMORY_MB, INTEGER, String.valueOf(BoundedRocksDbMemory.DEFAULT_MEMORY_MB),
                     "MiB of the one RocksDB cache every store of the process shares, memtables included"),
             key(SpendMetrics.MAX_TEAMS, INTEGER, "1000", "teams with their own metric labels; the rest fold into `other`"),
-            key(SpendMetrics.MAX_MODELS, INTEGER, "50", "models a team with their own metric labels; the rest fold into `other`"),
+            key(SpendMetrics.MAX_MODELS, INTEGER, "50", "values per team of each label that comes from data (model, provider, deployment, gpu_model, subject); the rest fold into `other`"),
             key(io.spendmonitor.streams.http.SpendHttpServer.QUERY_PEERS, STRING, null,
                     "`host:port,...`: the only instances queries are forwarded to (unset: any instance of the group)"),
             // alert delivery (NotifierConfig)

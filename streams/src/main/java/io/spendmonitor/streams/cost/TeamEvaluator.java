@@ -100,16 +100,21 @@ public final class TeamEvaluator {
     /** Adds a finalized window to the team's lifetime totals. */
     void accumulate(TeamState state, TeamWindow window) {
         window.apiModels().forEach((key, m) -> {
-            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(key, k -> new TeamState.ModelTotals());
-            t.provider = m.provider;
-            t.model = m.model;
+            boolean fold = state.modelTotals.size() >= TeamState.MAX_KEYS - 1 && !state.modelTotals.containsKey(key);
+            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(fold ? TeamWindow.OTHER + "/" + TeamWindow.OTHER : key,
+                    k -> new TeamState.ModelTotals());
+            t.provider = fold ? TeamWindow.OTHER : m.provider;
+            t.model = fold ? TeamWindow.OTHER : m.model;
             t.costUsd = t.costUsd.add(m.cost.usd());
             add(t, m);
         });
         window.selfhostModels().forEach((model, m) -> {
-            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(Providers.SELF_HOSTED + "/" + model, k -> new TeamState.ModelTotals());
+            String key = Providers.SELF_HOSTED + "/" + model;
+            boolean fold = state.modelTotals.size() >= TeamState.MAX_KEYS - 1 && !state.modelTotals.containsKey(key);
+            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(fold ? Providers.SELF_HOSTED + "/" + TeamWindow.OTHER : key,
+                    k -> new TeamState.ModelTotals());
             t.provider = Providers.SELF_HOSTED;
-            t.model = model;
+            t.model = fold ? TeamWindow.OTHER : model;
             add(t, m);
         });
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
@@ -117,9 +122,12 @@ public final class TeamEvaluator {
                 continue;
             }
             String gpuModel = d.gpuModel == null ? "unknown" : d.gpuModel;
-            TeamState.GpuTotals g = state.gpuTotals.computeIfAbsent(d.deployment + "|" + gpuModel, k -> new TeamState.GpuTotals());
-            g.deployment = d.deployment;
-            g.gpuModel = gpuModel;
+            String key = d.deployment + "|" + gpuModel;
+            boolean fold = state.gpuTotals.size() >= TeamState.MAX_KEYS - 1 && !state.gpuTotals.containsKey(key);
+            TeamState.GpuTotals g = state.gpuTotals.computeIfAbsent(fold ? TeamWindow.OTHER + "|" + TeamWindow.OTHER : key,
+                    k -> new TeamState.GpuTotals());
+            g.deployment = fold ? TeamWindow.OTHER : d.deployment;
+            g.gpuModel = fold ? TeamWindow.OTHER : gpuModel;
             g.costUsd = g.costUsd.add(d.gpuCost.usd());
             g.idleCostUsd = g.idleCostUsd.add(Money.usd(d.idleCostFemto()));
             g.gpuSeconds += d.gpuSeconds;
@@ -140,7 +148,8 @@ public final class TeamEvaluator {
     /** Learns which open model each deployment of the window serves (before summarizing it). */
     public static void learnDeploymentModels(TeamState state, TeamWindow window) {
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
-            if (d.model != null && !TeamWindow.UNASSIGNED.equals(d.deployment)) {
+            if (d.model != null && !TeamWindow.UNASSIGNED.equals(d.deployment) && !TeamWindow.OTHER.equals(d.deployment)
+                    && (state.deploymentModels.size() < TeamState.MAX_KEYS || state.deploymentModels.containsKey(d.deployment))) {
                 state.deploymentModels.put(d.deployment, d.model);
             }
         }
@@ -261,6 +270,9 @@ public final class TeamEvaluator {
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
             if (d.gpuSeconds <= 0) {
                 continue;
+            }
+            if (state.idle.size() >= TeamState.MAX_KEYS && !state.idle.containsKey(d.deployment)) {
+                continue; // a team with this many deployments: the first ones are watched, the rest are not
             }
             TeamState.IdleState idle = state.idle.computeIfAbsent(d.deployment, k -> new TeamState.IdleState());
             double utilization = d.utilization();

@@ -13,6 +13,12 @@ import java.util.TreeMap;
  * evaluation. Bounded: alert states one per profile/deployment, budget state one day and one month.
  */
 public final class TeamState {
+    /**
+     * Keys a team's maps keep by name (models, deployments); the rest of its lifetime totals are
+     * summed under "other". Money stays exact; only the breakdown is bounded.
+     */
+    public static final int MAX_KEYS = TeamWindow.MAX_KEYS;
+
     /** Start (ms) of the team's first window; -1 until it has one. */
     public long firstWindowStartMs = -1;
     /** End (ms) of the last window with data. */

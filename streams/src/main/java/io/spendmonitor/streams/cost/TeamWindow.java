@@ -20,6 +20,12 @@ import java.util.TreeMap;
 public final class TeamWindow {
     /** Deployment name for GPU samples that name none. */
     public static final String UNASSIGNED = "(unassigned)";
+    /**
+     * Distinct models (and deployments) one team's window keeps by name; the rest are summed under
+     * {@link #OTHER}, so a client inventing names cannot grow the state without bound. Sums stay exact.
+     */
+    public static final int MAX_KEYS = 256;
+    public static final String OTHER = "other";
 
     private final long windowStartMs;
     private final FemtoSum apiCost = new FemtoSum();
@@ -101,7 +107,15 @@ public final class TeamWindow {
     public void addApiCall(String provider, String model, TokenCounts tokens, Long costFemto) {
         apiCalls++;
         addTokens(tokens);
-        ModelStats stats = apiModels.computeIfAbsent(provider + "/" + model, k -> new ModelStats(provider, model));
+        String key = provider + "/" + model;
+        if (apiModels.size() >= MAX_KEYS - 1 && !apiModels.containsKey(key)) {
+            provider = OTHER;
+            model = OTHER;
+            key = OTHER + "/" + OTHER;
+        }
+        String p = provider;
+        String m = model;
+        ModelStats stats = apiModels.computeIfAbsent(key, k -> new ModelStats(p, m));
         stats.add(tokens);
         if (costFemto == null) {
             unpricedCalls++;
@@ -116,8 +130,9 @@ public final class TeamWindow {
     public void addSelfHostedCall(String model, String deployment, TokenCounts tokens) {
         addTokens(tokens);
         selfhostTokens = Math.addExact(selfhostTokens, tokens.throughputTokens());
-        selfhostModels.computeIfAbsent(model, k -> new ModelStats(io.spendmonitor.schemas.Providers.SELF_HOSTED, model)).add(tokens);
-        DeploymentStats d = deployments.computeIfAbsent(deployment == null ? UNASSIGNED : deployment, DeploymentStats::new);
+        String m = selfhostModels.size() >= MAX_KEYS - 1 && !selfhostModels.containsKey(model) ? OTHER : model;
+        selfhostModels.computeIfAbsent(m, k -> new ModelStats(io.spendmonitor.schemas.Providers.SELF_HOSTED, m)).add(tokens);
+        DeploymentStats d = deployment(deployment);
         d.tokens = Math.addExact(d.tokens, tokens.throughputTokens());
         if (d.model == null) {
             d.model = model;
@@ -132,7 +147,7 @@ public final class TeamWindow {
                              double utilization, Long costFemto, Long busyFemto) {
         gpuSeconds += intervalSeconds;
         busyGpuSeconds += intervalSeconds * utilization;
-        DeploymentStats d = deployments.computeIfAbsent(deployment == null ? UNASSIGNED : deployment, DeploymentStats::new);
+        DeploymentStats d = deployment(deployment);
         d.gpuSeconds += intervalSeconds;
         d.busyGpuSeconds += intervalSeconds * utilization;
         if (model != null) {
@@ -145,6 +160,14 @@ public final class TeamWindow {
             d.gpuCost.add(costFemto);
             d.busyCost.add(busyFemto);
         }
+    }
+
+    private DeploymentStats deployment(String name) {
+        String key = name == null ? UNASSIGNED : name;
+        if (deployments.size() >= MAX_KEYS - 1 && !deployments.containsKey(key)) {
+            key = OTHER;
+        }
+        return deployments.computeIfAbsent(key, DeploymentStats::new);
     }
 
     private void addTokens(TokenCounts t) {

@@ -97,6 +97,8 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         Map<String, TeamBudget> budgets = budgets();
         TreeSet<String> exported = new TreeSet<>();
         boolean foldedAny = false;
+        // every label that comes from data is bounded per team (the folded teams share one bound)
+        Map<String, LabelFold> folds = new java.util.HashMap<>();
         for (Map.Entry<String, TeamState> entry : teams) {
             String team = entry.getKey();
             if (exported.size() >= maxTeams && !exported.contains(team)) {
@@ -105,27 +107,26 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
             } else {
                 exported.add(team);
             }
+            LabelFold fold = folds.computeIfAbsent(team, t -> new LabelFold(maxModels));
             TeamState s = entry.getValue();
-            int models = 0;
             for (TeamState.ModelTotals m : s.modelTotals.values()) {
-                String model = m.model;
-                if (++models > maxModels) {
-                    model = OTHER;
-                    foldedAny = true;
-                }
+                String model = fold.of("model", m.model);
+                String provider = fold.of("provider", m.provider);
                 if (!io.spendmonitor.schemas.Providers.isSelfHosted(m.provider)) {
-                    apiCost.add(m.costUsd.doubleValue(), "team", team, "provider", m.provider, "model", model);
+                    apiCost.add(m.costUsd.doubleValue(), "team", team, "provider", provider, "model", model);
                 }
-                tokens.add(m.input, "team", team, "provider", m.provider, "model", model, "type", "input");
-                tokens.add(m.cached, "team", team, "provider", m.provider, "model", model, "type", "cached");
-                tokens.add(m.cacheWrite, "team", team, "provider", m.provider, "model", model, "type", "cache_write");
-                tokens.add(m.output, "team", team, "provider", m.provider, "model", model, "type", "output");
+                tokens.add(m.input, "team", team, "provider", provider, "model", model, "type", "input");
+                tokens.add(m.cached, "team", team, "provider", provider, "model", model, "type", "cached");
+                tokens.add(m.cacheWrite, "team", team, "provider", provider, "model", model, "type", "cache_write");
+                tokens.add(m.output, "team", team, "provider", provider, "model", model, "type", "output");
             }
             for (TeamState.GpuTotals g : s.gpuTotals.values()) {
-                gpuCost.add(g.costUsd.doubleValue(), "team", team, "deployment", g.deployment, "gpu_model", g.gpuModel);
-                gpuIdleCost.add(g.idleCostUsd.doubleValue(), "team", team, "deployment", g.deployment, "gpu_model", g.gpuModel);
-                if (!OTHER.equals(team)) {
-                    utilization.set(g.lastUtilization, "team", team, "deployment", g.deployment, "gpu_model", g.gpuModel);
+                String deployment = fold.of("deployment", g.deployment);
+                String gpuModel = fold.of("gpu_model", g.gpuModel);
+                gpuCost.add(g.costUsd.doubleValue(), "team", team, "deployment", deployment, "gpu_model", gpuModel);
+                gpuIdleCost.add(g.idleCostUsd.doubleValue(), "team", team, "deployment", deployment, "gpu_model", gpuModel);
+                if (!OTHER.equals(team) && !OTHER.equals(deployment) && !OTHER.equals(gpuModel)) {
+                    utilization.set(g.lastUtilization, "team", team, "deployment", deployment, "gpu_model", gpuModel);
                 }
             }
             if (!s.gpuTotals.isEmpty()) {
@@ -146,15 +147,16 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 io.spendmonitor.streams.cost.BreakEvenKey k = io.spendmonitor.streams.cost.BreakEvenKey.parse(key);
                 alertActive.set(h.firing ? 1 : 0, "team", entry.getKey(), "type", k.alertType().name(), "subject", k.subject());
             });
-            s.idle.forEach((deployment, idle) -> alertActive.set(idle.hysteresis.firing ? 1 : 0, "team", entry.getKey(),
-                    "type", AlertType.IDLE_CAPACITY.name(), "subject", deployment));
+            // a folded subject holds several alerts: it is firing when any of them is
+            s.idle.forEach((deployment, idle) -> alertActive.merge(idle.hysteresis.firing ? 1 : 0, "team", entry.getKey(),
+                    "type", AlertType.IDLE_CAPACITY.name(), "subject", fold.of("subject", deployment)));
             TeamBudget budget = budgets.get(entry.getKey());
             if (budget != null) {
                 budget(budgetUsed, alertActive, entry.getKey(), "day", s.day, budget.getDailyUsd());
                 budget(budgetUsed, alertActive, entry.getKey(), "month", s.month, budget.getMonthlyUsd());
             }
         }
-        if (foldedAny) {
+        if (foldedAny || folds.values().stream().anyMatch(LabelFold::folded)) {
             folded.increment();
         }
         List<MetricSnapshot> snapshots = new ArrayList<>();
@@ -227,6 +229,11 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
 
         void set(double value, String... labels) {
             points.put(List.of(labels), value);
+        }
+
+        /** The larger of the values (a folded gauge: any of them). */
+        void merge(double value, String... labels) {
+            points.merge(List.of(labels), value, Math::max);
         }
 
         CounterSnapshot counter(String name, String help) {

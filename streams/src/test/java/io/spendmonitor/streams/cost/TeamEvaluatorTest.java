@@ -113,4 +113,22 @@ class TeamEvaluatorTest {
         assertThat(json.writeValueAsString(state)).isEqualTo(before);
         assertThat(json.writeValueAsString(copy)).isNotEqualTo(before);
     }
+
+    @Test
+    void aClientInventingModelNamesCannotGrowTheStateButEveryDollarStillCounts() {
+        TeamState state = new TeamState();
+        TeamWindow w = new TeamWindow(T0);
+        // 1,000 distinct model names, $1 each
+        for (int i = 0; i < 1_000; i++) {
+            w.addApiCall("acme", "model-" + i, new TokenCounts(1, 0, 0, 0), Money.FEMTO_PER_USD);
+        }
+        evaluate(state, w, TeamEvaluator.Budget.NONE);
+
+        // 255 models by name + "other/other" with the remaining 745
+        assertThat(w.apiModels()).hasSize(TeamWindow.MAX_KEYS);
+        assertThat(w.apiModels().get("other/other").calls).isEqualTo(1_000 - (TeamWindow.MAX_KEYS - 1));
+        assertThat(state.modelTotals).hasSize(TeamState.MAX_KEYS);
+        BigDecimal total = state.modelTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(total).isEqualByComparingTo("1000"); // 1,000 calls of $1
+    }
 }
