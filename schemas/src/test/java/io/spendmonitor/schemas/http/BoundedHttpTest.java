@@ -1,5 +1,6 @@
 package io.spendmonitor.schemas.http;
 
+import io.spendmonitor.cluster.MisbehavingHttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

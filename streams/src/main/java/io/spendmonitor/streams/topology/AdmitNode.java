@@ -58,21 +58,12 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
     }
 
     private void admit(Record<String, SpecificRecord> record, TokenUsage u, long now) {
-        String sink = SpendTopology.DEAD_LETTER_TOKEN_SINK;
-        if (u.getTimestamp() != null && u.getTimestamp().toEpochMilli() > now + maxAheadMs) {
-            deadLetter(context, listener, record, sink, "future-timestamp");
-            return;
-        }
-        Optional<String> invalid = validator.check(u, now);
-        if (invalid.isPresent()) {
-            deadLetter(context, listener, record, sink, invalid.get());
+        String refused = refusal(u.getTimestamp(), () -> validator.check(u, now), now);
+        if (refused != null) {
+            deadLetter(context, listener, record, SpendTopology.DEAD_LETTER_TOKEN_SINK, refused);
             return;
         }
         long ts = u.getTimestamp().toEpochMilli();
-        if (windows.isLate(ts)) {
-            deadLetter(context, listener, record, sink, "late");
-            return;
-        }
         // A copy of a counted event lands in the same window: while that is open its id is known;
         // once it is final the copy is late (above). Ids re-used at another time are caught while
         // both windows are open.
@@ -87,24 +78,31 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
     }
 
     private void admit(Record<String, SpecificRecord> record, GpuUtilization g, long now) {
-        String sink = SpendTopology.DEAD_LETTER_GPU_SINK;
-        if (g.getTimestamp() != null && g.getTimestamp().toEpochMilli() > now + maxAheadMs) {
-            deadLetter(context, listener, record, sink, "future-timestamp");
-            return;
-        }
-        Optional<String> invalid = validator.check(g, now);
-        if (invalid.isPresent()) {
-            deadLetter(context, listener, record, sink, invalid.get());
+        String refused = refusal(g.getTimestamp(), () -> validator.check(g, now), now);
+        if (refused != null) {
+            deadLetter(context, listener, record, SpendTopology.DEAD_LETTER_GPU_SINK, refused);
             return;
         }
         long ts = g.getTimestamp().toEpochMilli();
-        if (windows.isLate(ts)) {
-            deadLetter(context, listener, record, sink, "late");
-            return;
-        }
         GpuSample sample = new GpuSample(g.getTeam(), ts, g.getDeployment(), g.getModel(), g.getGpuModel(),
                 g.getIntervalSeconds(), g.getUtilization(), g.getUsdPerHour());
         context.forward(record.withValue(new NodeMessages.Admitted(null, sample, 0, g)), SpendTopology.PRICE_NODE);
+    }
+
+    /**
+     * Why the event cannot be counted, or null: stamped too far ahead of the wall clock (checked
+     * first: such a time never reaches the window rules), against the event rules, or for a
+     * window already final.
+     */
+    private String refusal(java.time.Instant timestamp, java.util.function.Supplier<Optional<String>> rules, long now) {
+        if (timestamp != null && timestamp.toEpochMilli() > now + maxAheadMs) {
+            return "future-timestamp";
+        }
+        Optional<String> invalid = rules.get();
+        if (invalid.isPresent()) {
+            return invalid.get();
+        }
+        return windows.isLate(timestamp.toEpochMilli()) ? "late" : null;
     }
 
     /** Sends the original record to the dead-letter topic with the reason and source topic as headers, and counts it. */

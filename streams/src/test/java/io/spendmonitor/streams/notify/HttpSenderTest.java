@@ -1,5 +1,6 @@
 package io.spendmonitor.streams.notify;
 
+import io.spendmonitor.cluster.MisbehavingHttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,4 +1,4 @@
-package io.spendmonitor.streams.notify;
+package io.spendmonitor.cluster;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -19,10 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A server on 127.0.0.1 that answers every request with a status and its headers at once, then
  * misbehaves in the body: stalls (never sends it), trickles it (a byte every 10 ms, forever) or
  * floods it (as fast as the client reads, forever). Everything stops when the client goes away or
- * the server is closed.
+ * the server is closed. For the tests of every HTTP client of the project (registry, notifier, scrapers).
  */
-final class MisbehavingHttpServer implements AutoCloseable {
-    enum Body { STALL, TRICKLE, FLOOD }
+public final class MisbehavingHttpServer implements AutoCloseable {
+    public enum Body { STALL, TRICKLE, FLOOD }
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
@@ -68,7 +68,7 @@ final class MisbehavingHttpServer implements AutoCloseable {
         server.start();
     }
 
-    static MisbehavingHttpServer start(int status, Body body) {
+    public static MisbehavingHttpServer start(int status, Body body) {
         try {
             return new MisbehavingHttpServer(status, body);
         } catch (IOException e) {
@@ -76,11 +76,11 @@ final class MisbehavingHttpServer implements AutoCloseable {
         }
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
     }
 
-    int requests() {
+    public int requests() {
         return requests.get();
     }
 
