@@ -47,14 +47,14 @@ public final class BreakEvenEvaluator {
     static Optional<BreakEven> apiMode(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
                                        Optional<BigDecimal> gpuUsdPerHour) {
         String apiModel = profile.apiEquivalent();
-        BigInteger actualFemto = BigInteger.ZERO;
+        FemtoSum actualFemto = new FemtoSum(); // a long until it would wrap: no allocation per minute
         long peakTokensPerWindow = 0;
         boolean called = false;
         for (MinuteSummary minute : horizon) {
             MinuteSummary.ApiMinute m = minute.apiModels().get(apiModel);
             if (m != null) {
                 called = true;
-                actualFemto = actualFemto.add(m.costFemto());
+                actualFemto.add(m.costFemto());
                 peakTokensPerWindow = Math.max(peakTokensPerWindow, Math.addExact(m.input(), m.output()));
             }
         }
@@ -65,7 +65,7 @@ public final class BreakEvenEvaluator {
         int gpus = Math.multiplyExact(replicas, profile.gpusPerReplica());
         BigDecimal hourly = gpuUsdPerHour.get().multiply(BigDecimal.valueOf(gpus)).add(profile.overheadUsdPerHour());
         BigDecimal counterfactual = hourly.multiply(BigDecimal.valueOf(horizonMs)).divide(MS_PER_HOUR, 15, RoundingMode.HALF_EVEN);
-        BigDecimal actual = Money.usd(actualFemto);
+        BigDecimal actual = actualFemto.usd();
         return Optional.of(result(profile, BreakEven.Mode.API, horizonMs, replicas, gpus, actual, counterfactual));
     }
 
@@ -92,7 +92,7 @@ public final class BreakEvenEvaluator {
      */
     static Optional<BreakEven> selfHostedMode(List<MinuteSummary> horizon, long horizonMs, SelfHostProfileSpec profile,
                                               Optional<ApiPrice> apiPrice) {
-        BigInteger actualFemto = BigInteger.ZERO;
+        FemtoSum actualFemto = new FemtoSum();
         TokenCounts tokens = TokenCounts.ZERO;
         boolean runs = false;
         for (MinuteSummary minute : horizon) {
@@ -100,14 +100,14 @@ public final class BreakEvenEvaluator {
             // the profile describes serving on its GPU model: compare deployments on that GPU (or of unknown GPU)
             if (m != null && (m.gpuModels().isEmpty() || m.gpuModels().contains(profile.gpuModel()))) {
                 runs = true;
-                actualFemto = actualFemto.add(m.gpuCostFemto());
+                actualFemto.add(m.gpuCostFemto());
                 tokens = tokens.plus(m.tokens());
             }
         }
         if (!runs || apiPrice.isEmpty()) {
             return Optional.empty();
         }
-        BigDecimal actual = Money.usd(actualFemto);
+        BigDecimal actual = actualFemto.usd();
         BigDecimal counterfactual = Money.usd(apiPrice.get().costFemtoExact(tokens));
         return Optional.of(result(profile, BreakEven.Mode.SELF_HOSTED, horizonMs, 0, 0, actual, counterfactual));
     }

@@ -73,21 +73,21 @@ public final class TeamEvaluator {
         }
         long horizonStart = windowEndMs - settings.horizonMs();
         List<MinuteSummary> inHorizon = new ArrayList<>(horizon.size());
-        java.math.BigInteger apiFemto = java.math.BigInteger.ZERO;
-        java.math.BigInteger gpuFemto = java.math.BigInteger.ZERO;
+        FemtoSum apiFemto = new FemtoSum();
+        FemtoSum gpuFemto = new FemtoSum();
         for (MinuteSummary m : horizon) {
             if (m.windowEndMs() > horizonStart && m.windowEndMs() <= windowEndMs) {
                 inHorizon.add(m);
-                apiFemto = apiFemto.add(m.apiCostFemto());
-                gpuFemto = gpuFemto.add(m.gpuCostFemto());
+                apiFemto.add(m.apiCostFemto());
+                gpuFemto.add(m.gpuCostFemto());
             }
         }
         // the horizon: min(60 minutes, time since the team's first window), whatever the window size
         long horizonMs = Math.min(settings.horizonMs(), windowEndMs - state.firstWindowStartMs);
         state.horizonMs = horizonMs;
         state.horizonMinutes = (int) (horizonMs / 60_000L);
-        state.horizonApiCostFemto = apiFemto;
-        state.horizonGpuCostFemto = gpuFemto;
+        state.horizonApiCostFemto = apiFemto.value();
+        state.horizonGpuCostFemto = gpuFemto.value();
 
         breakEven(team, state, inHorizon, windowEndMs, horizonMs, catalog, transitions);
         if (window != null) {

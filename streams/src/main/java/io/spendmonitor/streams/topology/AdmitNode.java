@@ -58,7 +58,7 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
     }
 
     private void admit(Record<String, SpecificRecord> record, TokenUsage u, long now) {
-        String refused = refusal(u.getTimestamp(), () -> validator.check(u, now), now);
+        String refused = refusal(u.getTimestamp(), now, u, null);
         if (refused != null) {
             deadLetter(context, listener, record, SpendTopology.DEAD_LETTER_TOKEN_SINK, refused);
             return;
@@ -78,7 +78,7 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
     }
 
     private void admit(Record<String, SpecificRecord> record, GpuUtilization g, long now) {
-        String refused = refusal(g.getTimestamp(), () -> validator.check(g, now), now);
+        String refused = refusal(g.getTimestamp(), now, null, g);
         if (refused != null) {
             deadLetter(context, listener, record, SpendTopology.DEAD_LETTER_GPU_SINK, refused);
             return;
@@ -94,11 +94,11 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
      * first: such a time never reaches the window rules), against the event rules, or for a
      * window already final.
      */
-    private String refusal(java.time.Instant timestamp, java.util.function.Supplier<Optional<String>> rules, long now) {
+    private String refusal(java.time.Instant timestamp, long now, TokenUsage usage, GpuUtilization sample) {
         if (timestamp != null && timestamp.toEpochMilli() > now + maxAheadMs) {
             return "future-timestamp";
         }
-        Optional<String> invalid = rules.get();
+        Optional<String> invalid = usage != null ? validator.check(usage, now) : validator.check(sample, now);
         if (invalid.isPresent()) {
             return invalid.get();
         }
