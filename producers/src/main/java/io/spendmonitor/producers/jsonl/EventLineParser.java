@@ -357,33 +357,15 @@ public final class EventLineParser {
     private static String closest(String unknown, EventType type) {
         String best = null;
         int bestDistance = 3;
+        String lower = unknown.toLowerCase();
         for (String candidate : type.fieldNames()) {
-            int d = editDistance(unknown.toLowerCase(), candidate);
+            int d = io.spendmonitor.schemas.text.EditDistance.between(lower, candidate, 2);
             if (d < bestDistance) {
                 best = candidate;
                 bestDistance = d;
             }
         }
         return best;
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     private static String printable(String s) {

@@ -144,7 +144,7 @@ public final class ConfigKeys {
                 String[] parts = unknown.split("\\.", segments + 1);
                 candidate = prefix + (parts.length > segments ? parts[segments] : "");
             }
-            int distance = editDistance(unknown, candidate);
+            int distance = io.spendmonitor.schemas.text.EditDistance.between(unknown, candidate);
             if (distance < bestDistance) {
                 best = candidate;
                 bestDistance = distance;
@@ -152,27 +152,6 @@ public final class ConfigKeys {
         }
         return best;
     }
-
-    /** Levenshtein distance: insertions, deletions and substitutions of one character. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
-    }
-
     /** The README's configuration table: a row per setting, in registry order. */
     public static String markdownTable() {
         StringBuilder table = new StringBuilder("| key | environment | type | default | what |\n|---|---|---|---|---|\n");
