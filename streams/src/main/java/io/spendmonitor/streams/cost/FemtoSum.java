@@ -71,14 +71,6 @@ public final class FemtoSum {
         return Money.usd(value());
     }
 
-    public int signum() {
-        return big != null ? big.signum() : Long.signum(small);
-    }
-
-    public boolean isZero() {
-        return big == null && small == 0;
-    }
-
     /** The difference {@code this - other}, exact. */
     public BigInteger minus(FemtoSum other) {
         return value().subtract(other.value());

@@ -34,11 +34,6 @@ public record MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, 
             gpuModels = gpuModels == null ? java.util.List.of() : java.util.List.copyOf(gpuModels);
         }
 
-        public SelfHostMinute(long input, long cached, long cacheWrite, long output, long gpuCostFemto,
-                              java.util.List<String> gpuModels) {
-            this(input, cached, cacheWrite, output, BigInteger.valueOf(gpuCostFemto), gpuModels);
-        }
-
         public TokenCounts tokens() {
             return new TokenCounts(input, cached, cacheWrite, output);
         }

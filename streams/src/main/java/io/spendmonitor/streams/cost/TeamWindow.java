@@ -198,10 +198,6 @@ public final class TeamWindow {
         return gpuCost.minus(busyCost);
     }
 
-    /** True when the window holds nothing at all. */
-    public boolean isEmpty() {
-        return apiCalls == 0 && selfhostModels.isEmpty() && deployments.isEmpty();
-    }
 
     public long apiCalls() {
         return apiCalls;
