@@ -3,6 +3,7 @@ package io.spendmonitor.producers.gpu;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import io.spendmonitor.cluster.MisbehavingHttpServer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -104,40 +105,15 @@ class DcgmExporterSourceTest {
     // @Timeout guards against the hang of an unbounded read; the assertions are about the outcome, not speed
     @Test
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
-    void aPageThatNeverEndsOrNeverStopsIsAReadError() throws IOException {
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-        HttpServer misbehaving = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        misbehaving.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        misbehaving.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(200, 0);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write("DCGM_FI_DEV_GPU_UTIL{gpu=\"0\"} 1\n".getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                if (exchange.getRequestURI().getPath().equals("/stalled")) {
-                    stopped.await();
-                }
-                byte[] comments = "# the exporter repeats itself\n".repeat(2048).getBytes(StandardCharsets.UTF_8);
-                while (stopped.getCount() > 0) {
-                    out.write(comments);
-                }
-            } catch (IOException e) {
-                // the collector hung up: what it should do
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        misbehaving.start();
-        String base = "http://127.0.0.1:" + misbehaving.getAddress().getPort();
-        try {
-            DcgmExporterSource stalled = new DcgmExporterSource(URI.create(base + "/stalled"), Duration.ofMillis(300));
+    void aPageThatNeverEndsOrNeverStopsIsAReadError() {
+        try (MisbehavingHttpServer stalling = MisbehavingHttpServer.start(200, MisbehavingHttpServer.Body.STALL);
+             MisbehavingHttpServer flooding = MisbehavingHttpServer.start(200, MisbehavingHttpServer.Body.FLOOD)) {
+            DcgmExporterSource stalled = new DcgmExporterSource(stalling.uri("/metrics"), Duration.ofMillis(300));
             assertThatThrownBy(stalled::read).isInstanceOf(GpuReadException.class).hasMessageContaining("HttpTimeoutException");
 
-            DcgmExporterSource flooding = new DcgmExporterSource(URI.create(base + "/flood"), Duration.ofSeconds(30));
-            assertThatThrownBy(flooding::read).isInstanceOf(GpuReadException.class)
+            DcgmExporterSource flood = new DcgmExporterSource(flooding.uri("/metrics"), Duration.ofSeconds(30));
+            assertThatThrownBy(flood::read).isInstanceOf(GpuReadException.class)
                     .hasMessageContaining("larger than " + DcgmExporterSource.MAX_PAGE_BYTES);
-        } finally {
-            stopped.countDown();
-            misbehaving.stop(0);
         }
     }
 }
