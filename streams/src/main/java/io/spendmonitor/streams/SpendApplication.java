@@ -14,6 +14,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import io.spendmonitor.streams.topology.CommittedSpend;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaClientSupplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.slf4j.Logger;
@@ -49,12 +58,41 @@ public final class SpendApplication implements AutoCloseable {
     private final KafkaStreams streams;
 
     public SpendApplication(SpendConfig config, SpendListener listener) {
+        this(config, listener, new CommittedSpend());
+    }
+
+    /** @param committed where the live spend of this instance's teams is published once committed (for the metrics) */
+    public SpendApplication(SpendConfig config, SpendListener listener, CommittedSpend committed) {
         this.config = config;
         this.registry = new RestSchemaRegistryClient(SchemaRegistrySettings.fromConfig(config.asMap()));
         this.topics = Topics.fromConfig(config.asMap(), registry);
-        this.topology = SpendTopology.build(config, topics, catalog, listener);
+        this.topology = SpendTopology.build(config, topics, catalog, listener, System::currentTimeMillis, committed);
         Properties props = SpendStreamsConfig.properties(config, listener);
-        this.streams = new KafkaStreams(topology, props);
+        this.streams = new KafkaStreams(topology, props, new Clients(committed));
+    }
+
+    /** Kafka's own clients; each stream thread's producer tells {@link CommittedSpend} when its transactions commit. */
+    private record Clients(CommittedSpend committed) implements KafkaClientSupplier {
+        @Override
+        public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
+            return committed.transactional(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()),
+                    config.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG) != null);
+        }
+
+        @Override
+        public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
+            return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }
+
+        @Override
+        public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
+            return getConsumer(config);
+        }
+
+        @Override
+        public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
+            return getConsumer(config);
+        }
     }
 
     public Topics topics() {

@@ -100,7 +100,8 @@ public final class SpendService implements AutoCloseable {
         RecentAlerts recent = new RecentAlerts(200);
         int maxTeams = Integer.parseInt(String.valueOf(config.asMap().getOrDefault(SpendMetrics.MAX_TEAMS, "1000")));
         int maxModels = Integer.parseInt(String.valueOf(config.asMap().getOrDefault(SpendMetrics.MAX_MODELS, "50")));
-        SpendMetrics spendMetrics = new SpendMetrics(meters, streams::get, maxTeams, maxModels);
+        io.spendmonitor.streams.topology.CommittedSpend committed = new io.spendmonitor.streams.topology.CommittedSpend();
+        SpendMetrics spendMetrics = new SpendMetrics(meters, streams::get, committed, maxTeams, maxModels);
         long windowMs = config.settings().windowSizeMs();
         TeamQueries queries = new TeamQueries(streams::get, windowMs, recent);
 
@@ -118,7 +119,7 @@ public final class SpendService implements AutoCloseable {
         withServer.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised + ":" + port);
         SpendConfig effective = SpendConfig.of(withServer);
         try {
-            application = new SpendApplication(effective, SpendListeners.of(spendMetrics, recent, options.extraListener()));
+            application = new SpendApplication(effective, SpendListeners.of(spendMetrics, recent, options.extraListener()), committed);
         } catch (RuntimeException e) {
             http.close();
             throw e;

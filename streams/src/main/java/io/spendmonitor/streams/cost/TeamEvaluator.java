@@ -69,6 +69,7 @@ public final class TeamEvaluator {
         List<AlertTransition> transitions = new ArrayList<>();
         if (window != null) {
             accumulate(state, window);
+            state.lastIdleGpus = window.idleGpus(windowMs);
             learnDeploymentModels(state, window);
         }
         long horizonStart = windowEndMs - settings.horizonMs();
@@ -97,43 +98,28 @@ public final class TeamEvaluator {
         return transitions;
     }
 
-    /** Adds a finalized window to the team's lifetime totals. */
-    void accumulate(TeamState state, TeamWindow window) {
+    /**
+     * Adds a finalized window to the team's lifetime totals (under the keys {@link TeamState} gives:
+     * the same the live counters use while the window is open). Public for the evaluate node, which
+     * adds a window this way even when its evaluation failed: the totals never lose money.
+     */
+    public static void accumulate(TeamState state, TeamWindow window) {
         window.apiModels().forEach((key, m) -> {
-            boolean fold = state.modelTotals.size() >= TeamState.MAX_KEYS - 1 && !state.modelTotals.containsKey(key);
-            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(fold ? TeamWindow.OTHER + "/" + TeamWindow.OTHER : key,
-                    k -> new TeamState.ModelTotals());
-            t.provider = fold ? TeamWindow.OTHER : m.provider;
-            t.model = fold ? TeamWindow.OTHER : m.model;
+            TeamState.ModelTotals t = state.apiTotals(key, m.provider, m.model);
             t.costUsd = t.costUsd.add(m.cost.usd());
             add(t, m);
         });
-        window.selfhostModels().forEach((model, m) -> {
-            String key = Providers.SELF_HOSTED + "/" + model;
-            boolean fold = state.modelTotals.size() >= TeamState.MAX_KEYS - 1 && !state.modelTotals.containsKey(key);
-            TeamState.ModelTotals t = state.modelTotals.computeIfAbsent(fold ? Providers.SELF_HOSTED + "/" + TeamWindow.OTHER : key,
-                    k -> new TeamState.ModelTotals());
-            t.provider = Providers.SELF_HOSTED;
-            t.model = fold ? TeamWindow.OTHER : model;
-            add(t, m);
-        });
+        window.selfhostModels().forEach((model, m) -> add(state.selfhostTotals(model), m));
         for (TeamWindow.DeploymentStats d : window.deployments().values()) {
             if (d.gpuSeconds <= 0) {
                 continue;
             }
-            String gpuModel = d.gpuModel == null ? "unknown" : d.gpuModel;
-            String key = d.deployment + "|" + gpuModel;
-            boolean fold = state.gpuTotals.size() >= TeamState.MAX_KEYS - 1 && !state.gpuTotals.containsKey(key);
-            TeamState.GpuTotals g = state.gpuTotals.computeIfAbsent(fold ? TeamWindow.OTHER + "|" + TeamWindow.OTHER : key,
-                    k -> new TeamState.GpuTotals());
-            g.deployment = fold ? TeamWindow.OTHER : d.deployment;
-            g.gpuModel = fold ? TeamWindow.OTHER : gpuModel;
+            TeamState.GpuTotals g = state.gpuTotals(d.deployment, d.gpuModel);
             g.costUsd = g.costUsd.add(d.gpuCost.usd());
             g.idleCostUsd = g.idleCostUsd.add(Money.usd(d.idleCostFemto()));
             g.gpuSeconds += d.gpuSeconds;
             g.lastUtilization = d.utilization();
         }
-        state.lastIdleGpus = window.idleGpus(settings.windowSizeMs());
     }
 
     private static void add(TeamState.ModelTotals t, TeamWindow.ModelStats m) {

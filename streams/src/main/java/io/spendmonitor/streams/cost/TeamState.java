@@ -46,11 +46,50 @@ public final class TeamState {
      * provider self-hosted). Kept in the state, so they move with the team's partition and the
      * metrics summed over instances stay exact.
      */
-    public Map<String, ModelTotals> modelTotals = new TreeMap<>();
+    public Map<String, ModelTotals> modelTotals = new java.util.LinkedHashMap<>();
     /** Lifetime GPU totals by "deployment|gpu_model". */
-    public Map<String, GpuTotals> gpuTotals = new TreeMap<>();
+    public Map<String, GpuTotals> gpuTotals = new java.util.LinkedHashMap<>();
     /** Idle GPU equivalents of the last finalized window with data. */
     public double lastIdleGpus;
+
+    /*
+     * The keys of the lifetime totals. A key, once given, is kept for the team's life, in the order
+     * keys were given (the maps keep insertion order, also through the JSON of the store): past
+     * MAX_KEYS a new name goes to "other". The live counters give keys to the names of open windows
+     * with these same methods, so a window becoming final never moves money from one series to
+     * another, and the metrics' label cap folds the same names on every scrape.
+     */
+
+    /** The totals an API model's calls go to (keyed "provider/model"). */
+    public ModelTotals apiTotals(String key, String provider, String model) {
+        boolean fold = modelTotals.size() >= MAX_KEYS - 1 && !modelTotals.containsKey(key);
+        ModelTotals t = modelTotals.computeIfAbsent(fold ? TeamWindow.OTHER + "/" + TeamWindow.OTHER : key, k -> new ModelTotals());
+        t.provider = fold ? TeamWindow.OTHER : provider;
+        t.model = fold ? TeamWindow.OTHER : model;
+        return t;
+    }
+
+    /** The totals a self-hosted model's calls go to. */
+    public ModelTotals selfhostTotals(String model) {
+        String key = io.spendmonitor.schemas.Providers.SELF_HOSTED + "/" + model;
+        boolean fold = modelTotals.size() >= MAX_KEYS - 1 && !modelTotals.containsKey(key);
+        ModelTotals t = modelTotals.computeIfAbsent(fold ? io.spendmonitor.schemas.Providers.SELF_HOSTED + "/" + TeamWindow.OTHER : key,
+                k -> new ModelTotals());
+        t.provider = io.spendmonitor.schemas.Providers.SELF_HOSTED;
+        t.model = fold ? TeamWindow.OTHER : model;
+        return t;
+    }
+
+    /** The totals a deployment's GPU time on one GPU model goes to. */
+    public GpuTotals gpuTotals(String deployment, String gpuModel) {
+        String gpu = gpuModel == null ? "unknown" : gpuModel;
+        String key = deployment + "|" + gpu;
+        boolean fold = gpuTotals.size() >= MAX_KEYS - 1 && !gpuTotals.containsKey(key);
+        GpuTotals g = gpuTotals.computeIfAbsent(fold ? TeamWindow.OTHER + "|" + TeamWindow.OTHER : key, k -> new GpuTotals());
+        g.deployment = fold ? TeamWindow.OTHER : deployment;
+        g.gpuModel = fold ? TeamWindow.OTHER : gpu;
+        return g;
+    }
 
     /** Tokens and API cost of one model since the team's first window. */
     public static final class ModelTotals {

@@ -11,6 +11,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.spendmonitor.avro.TeamBudget;
 import io.spendmonitor.streams.cost.AlertType;
 import io.spendmonitor.streams.cost.BreakEven;
+import io.spendmonitor.streams.cost.LiveSpend;
+import io.spendmonitor.streams.topology.CommittedSpend;
 import io.spendmonitor.streams.cost.TeamState;
 import io.spendmonitor.streams.topology.SpendListener;
 import io.spendmonitor.streams.topology.SpendTopology;
@@ -44,13 +46,16 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
 
     private final PrometheusMeterRegistry registry;
     private final Supplier<KafkaStreams> streams;
+    private final CommittedSpend committed;
     private final int maxTeams;
     private final int maxModels;
     private final Counter folded;
 
-    public SpendMetrics(PrometheusMeterRegistry registry, Supplier<KafkaStreams> streams, int maxTeams, int maxModels) {
+    public SpendMetrics(PrometheusMeterRegistry registry, Supplier<KafkaStreams> streams, CommittedSpend committed, int maxTeams,
+                        int maxModels) {
         this.registry = registry;
         this.streams = streams;
+        this.committed = committed;
         this.maxTeams = maxTeams;
         this.maxModels = maxModels;
         this.folded = Counter.builder("spend.metrics.folded.series")
@@ -94,42 +99,49 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         Series budgetUsed = new Series();
 
         List<Map.Entry<String, TeamState>> teams = localTeams();
+        Map<String, LiveSpend> live = new java.util.TreeMap<>(committed.view());
         Map<String, TeamBudget> budgets = budgets();
-        TreeSet<String> exported = new TreeSet<>();
+        java.util.Set<String> named = namedTeams(live, teams);
         boolean foldedAny = false;
         // every label that comes from data is bounded per team (the folded teams share one bound)
         Map<String, LabelFold> folds = new java.util.HashMap<>();
-        for (Map.Entry<String, TeamState> entry : teams) {
-            String team = entry.getKey();
-            if (exported.size() >= maxTeams && !exported.contains(team)) {
-                team = OTHER;
-                foldedAny = true;
-            } else {
-                exported.add(team);
+        // the money and token counters: final windows plus open ones, as of the last commit
+        for (Map.Entry<String, LiveSpend> entry : live.entrySet()) {
+            String team = named.contains(entry.getKey()) ? entry.getKey() : OTHER;
+            foldedAny |= OTHER.equals(team);
+            LabelFold fold = folds.computeIfAbsent(team, t -> new LabelFold(maxModels));
+            for (LiveSpend.ModelLine m : entry.getValue().models()) {
+                String model = fold.of("model", m.model());
+                String provider = fold.of("provider", m.provider());
+                if (!io.spendmonitor.schemas.Providers.isSelfHosted(m.provider())) {
+                    apiCost.add(m.costUsd().doubleValue(), "team", team, "provider", provider, "model", model);
+                }
+                tokens.add(m.input(), "team", team, "provider", provider, "model", model, "type", "input");
+                tokens.add(m.cached(), "team", team, "provider", provider, "model", model, "type", "cached");
+                tokens.add(m.cacheWrite(), "team", team, "provider", provider, "model", model, "type", "cache_write");
+                tokens.add(m.output(), "team", team, "provider", provider, "model", model, "type", "output");
             }
+            for (LiveSpend.GpuLine g : entry.getValue().gpus()) {
+                String deployment = fold.of("deployment", g.deployment());
+                String gpuModel = fold.of("gpu_model", g.gpuModel());
+                gpuCost.add(g.costUsd().doubleValue(), "team", team, "deployment", deployment, "gpu_model", gpuModel);
+                gpuIdleCost.add(g.idleCostUsd().doubleValue(), "team", team, "deployment", deployment, "gpu_model", gpuModel);
+            }
+        }
+        // the gauges: final windows only (evaluation never flaps on a partial minute)
+        for (Map.Entry<String, TeamState> entry : teams) {
+            String team = named.contains(entry.getKey()) ? entry.getKey() : OTHER;
+            foldedAny |= OTHER.equals(team);
             LabelFold fold = folds.computeIfAbsent(team, t -> new LabelFold(maxModels));
             TeamState s = entry.getValue();
-            for (TeamState.ModelTotals m : s.modelTotals.values()) {
-                String model = fold.of("model", m.model);
-                String provider = fold.of("provider", m.provider);
-                if (!io.spendmonitor.schemas.Providers.isSelfHosted(m.provider)) {
-                    apiCost.add(m.costUsd.doubleValue(), "team", team, "provider", provider, "model", model);
-                }
-                tokens.add(m.input, "team", team, "provider", provider, "model", model, "type", "input");
-                tokens.add(m.cached, "team", team, "provider", provider, "model", model, "type", "cached");
-                tokens.add(m.cacheWrite, "team", team, "provider", provider, "model", model, "type", "cache_write");
-                tokens.add(m.output, "team", team, "provider", provider, "model", model, "type", "output");
-            }
             for (TeamState.GpuTotals g : s.gpuTotals.values()) {
                 String deployment = fold.of("deployment", g.deployment);
                 String gpuModel = fold.of("gpu_model", g.gpuModel);
-                gpuCost.add(g.costUsd.doubleValue(), "team", team, "deployment", deployment, "gpu_model", gpuModel);
-                gpuIdleCost.add(g.idleCostUsd.doubleValue(), "team", team, "deployment", deployment, "gpu_model", gpuModel);
-                if (!OTHER.equals(team) && !OTHER.equals(deployment) && !OTHER.equals(gpuModel)) {
+                if (!OTHER.equals(team) && !OTHER.equals(deployment) && !OTHER.equals(gpuModel) && g.gpuSeconds > 0) {
                     utilization.set(g.lastUtilization, "team", team, "deployment", deployment, "gpu_model", gpuModel);
                 }
             }
-            if (!s.gpuTotals.isEmpty()) {
+            if (s.gpuTotals.values().stream().anyMatch(g -> g.gpuSeconds > 0)) {
                 idleGpus.add(s.lastIdleGpus, "team", team);
             }
             if (OTHER.equals(team)) {
@@ -160,7 +172,7 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
             folded.increment();
         }
         List<MetricSnapshot> snapshots = new ArrayList<>();
-        snapshots.add(apiCost.counter("llm_api_cost_usd", "API spend in USD by team, provider and model (finalized windows)"));
+        snapshots.add(apiCost.counter("llm_api_cost_usd", "API spend in USD by team, provider and model (open windows included, as of the last commit)"));
         snapshots.add(tokens.counter("llm_tokens", "Tokens by team, provider, model and type (input counts all input tokens)"));
         snapshots.add(gpuCost.counter("gpu_cost_usd", "GPU cost in USD by team, deployment and GPU model"));
         snapshots.add(gpuIdleCost.counter("gpu_idle_cost_usd", "Cost of idle GPU time in USD"));
@@ -179,6 +191,24 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         }
         used.set(p.spendUsd.divide(budgetUsd, MathContext.DECIMAL64).doubleValue(), "team", team, "period", period);
         active.set(p.exceeded ? 1 : 0, "team", team, "type", AlertType.BUDGET.name(), "subject", period);
+    }
+
+    /**
+     * The teams that keep their own label: the first {@code maxTeams} by when they started (then by
+     * name), so a new team never pushes a named one into {@code other}, which would read as a reset.
+     */
+    private java.util.Set<String> namedTeams(Map<String, LiveSpend> live, List<Map.Entry<String, TeamState>> states) {
+        Map<String, Long> since = new java.util.HashMap<>();
+        live.forEach((team, spend) -> since.put(team, spend.sinceMs() < 0 ? Long.MAX_VALUE : spend.sinceMs()));
+        for (Map.Entry<String, TeamState> e : states) {
+            since.putIfAbsent(e.getKey(), e.getValue().firstWindowStartMs < 0 ? Long.MAX_VALUE : e.getValue().firstWindowStartMs);
+        }
+        if (since.size() <= maxTeams) {
+            return since.keySet();
+        }
+        List<String> order = new ArrayList<>(since.keySet());
+        order.sort(java.util.Comparator.<String>comparingLong(since::get).thenComparing(java.util.Comparator.naturalOrder()));
+        return new java.util.HashSet<>(order.subList(0, maxTeams));
     }
 
     private List<Map.Entry<String, TeamState>> localTeams() {

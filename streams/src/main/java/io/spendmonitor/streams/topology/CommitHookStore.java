@@ -28,6 +28,10 @@ final class CommitHookStore implements StateStore, CachedStateStore<Object, Obje
 
         /** Forget everything buffered: the task's uncommitted work is being thrown away. */
         void discardBuffered();
+
+        /** The task is closing (moving to another instance, or the app stopping). */
+        default void closed() {
+        }
     }
 
     private final String name;
@@ -94,6 +98,9 @@ final class CommitHookStore implements StateStore, CachedStateStore<Object, Obje
     @Override
     public void close() {
         open = false;
+        for (Listener l : listeners) {
+            l.closed();
+        }
         listeners.clear();
         shared.clear();
     }

@@ -51,6 +51,9 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     private final SpendListener listener;
     private final TeamEvaluator evaluator;
     private final Duration eviction;
+    private final TaskBuffers buffers;
+    private final CommittedSpend committed;
+    private OpenWindows openWindows;
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, TeamState> teams;
@@ -71,7 +74,10 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         }
     };
 
-    EvaluateNode(SpendSettings settings, PriceCatalog catalog, SpendListener listener, Duration eviction) {
+    EvaluateNode(SpendSettings settings, PriceCatalog catalog, SpendListener listener, Duration eviction, TaskBuffers buffers,
+                 CommittedSpend committed) {
+        this.buffers = buffers;
+        this.committed = committed;
         this.settings = settings;
         this.catalog = catalog;
         this.listener = listener;
@@ -85,10 +91,14 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         this.teams = context.getStateStore(SpendTopology.TEAM_STATE_STORE);
         this.windowStore = context.getStateStore(SpendTopology.WINDOW_STORE);
         this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
+        this.openWindows = buffers.openWindows(context);
         CommitHookStore hook = context.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
         hook.listener(new CommitHookStore.Listener() {
             @Override
             public void flushBuffered() {
+                if (loaded) {
+                    stageLiveSpend(openWindows.drainTouched());
+                }
                 for (String team : dirtyStates) {
                     teams.put(team, states.get(team));
                 }
@@ -97,12 +107,20 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
 
             @Override
             public void discardBuffered() {
+                // what was published stays: it was committed; the reload publishes the stores' state again
                 states.clear();
                 dirtyStates.clear();
                 horizons.clear();
                 loaded = false;
             }
+
+            @Override
+            public void closed() {
+                committed.withdraw(new ArrayList<>(states.keySet()));
+            }
         });
+        // the restored teams are exported at once (not at this task's first record)
+        ensureLoaded();
     }
 
     private void ensureLoaded() {
@@ -112,6 +130,38 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
                 it.forEachRemaining(kv -> states.put(kv.key, kv.value));
             }
             loaded = true;
+            // the stores hold the last commit: so does what they show
+            Map<String, List<TeamWindow>> open = openWindows.openWindowsByTeam(null);
+            openWindows.drainTouched();
+            states.forEach((team, state) -> {
+                List<TeamWindow> windows = open.getOrDefault(team, List.of());
+                if (io.spendmonitor.streams.cost.LiveSpend.giveKeys(state, windows)) {
+                    dirtyStates.add(team);
+                }
+                committed.publishRestored(team, io.spendmonitor.streams.cost.LiveSpend.of(state, windows));
+            });
+        }
+    }
+
+    /**
+     * At each commit: the live spend (final totals plus open windows) of every team whose open
+     * windows changed, staged to be exported once the commit is through ({@link CommittedSpend}).
+     */
+    private void stageLiveSpend(Set<String> touched) {
+        if (touched.isEmpty()) {
+            return;
+        }
+        Map<String, List<TeamWindow>> open = openWindows.openWindowsByTeam(touched);
+        for (String team : touched) {
+            TeamState state = states.get(team);
+            if (state == null) {
+                continue; // evicted in the meantime
+            }
+            List<TeamWindow> windows = open.getOrDefault(team, List.of());
+            if (io.spendmonitor.streams.cost.LiveSpend.giveKeys(state, windows)) {
+                dirtyStates.add(team);
+            }
+            committed.stage(team, io.spendmonitor.streams.cost.LiveSpend.of(state, windows));
         }
     }
 
@@ -146,6 +196,7 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
                     states.remove(team);
                     dirtyStates.remove(team);
                     horizons.remove(team);
+                    committed.stageWithdrawal(team);
                     listener.evicted(team);
                 }
                 continue;
@@ -162,8 +213,13 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
             List<MinuteSummary> horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
             transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon);
         } catch (RuntimeException e) {
-            // put the state back as it was: a failure never leaves half-done state
+            // put the state back as it was: a failure never leaves half-done state; only the window's
+            // amounts go to the lifetime totals, as they would have (the spend counters never go down)
             states.put(team, before);
+            if (window != null) {
+                TeamEvaluator.accumulate(before, window);
+                dirtyStates.add(team);
+            }
             horizons.remove(team);
             log.error("evaluation of team '{}' at {} failed; its state is unchanged: {}", team, Instant.ofEpochMilli(windowEnd), e.toString());
             listener.evaluationFailed(team);

@@ -55,6 +55,8 @@ final class OpenWindows {
     private final Map<Long, Map<String, Open>> open = new HashMap<>();
     private final List<Open> dirty = new ArrayList<>();
     private final List<String> staleIdChunks = new ArrayList<>();
+    /** Teams whose open windows changed since {@link #drainTouched()} (their live spend is due). */
+    private final java.util.Set<String> touched = new java.util.LinkedHashSet<>();
     private final EventIdSet ids = new EventIdSet();
 
     /** A team's open window: its running sums, the ids it counted, and what the stores lack. */
@@ -153,7 +155,29 @@ final class OpenWindows {
         if (!ow.dirty) {
             ow.dirty = true;
             dirty.add(ow);
+            touched.add(ow.team);
         }
+    }
+
+    /** The teams whose open windows changed since the last call; forgets them. */
+    java.util.Set<String> drainTouched() {
+        java.util.Set<String> teams = new java.util.LinkedHashSet<>(touched);
+        touched.clear();
+        return teams;
+    }
+
+    /** The open windows of {@code teams} (or of every team when null), oldest first, by team. */
+    Map<String, List<TeamWindow>> openWindowsByTeam(java.util.Set<String> teams) {
+        ensureLoaded();
+        Map<String, List<TeamWindow>> result = new HashMap<>();
+        for (Map<String, Open> byTeam : new TreeMap<>(open).values()) {
+            for (Open ow : byTeam.values()) {
+                if (teams == null || teams.contains(ow.team)) {
+                    result.computeIfAbsent(ow.team, t -> new ArrayList<>()).add(ow.window);
+                }
+            }
+        }
+        return result;
     }
 
     /** Every open window of {@code team} (for queries and tests). */
@@ -253,6 +277,7 @@ final class OpenWindows {
 
     private void clear() {
         open.clear();
+        touched.clear();
         dirty.clear();
         staleIdChunks.clear();
         ids.clear();

@@ -69,10 +69,18 @@ public final class SpendTopology {
         return build(config, topics, catalog, listener, System::currentTimeMillis);
     }
 
-    /** @param wallClock the wall clock the timestamp extractor compares payload times with (tests pass the driver's) */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener,
                                  java.util.function.LongSupplier wallClock) {
+        return build(config, topics, catalog, listener, wallClock, new CommittedSpend());
+    }
+
+    /**
+     * @param wallClock the wall clock the timestamp extractor compares payload times with (tests pass the driver's)
+     * @param committed where the evaluate node publishes the teams' live spend for the metrics
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener,
+                                 java.util.function.LongSupplier wallClock, CommittedSpend committed) {
         SpendSettings settings = config.settings();
         EventValidator validator = new EventValidator(config.timestampMin(), config.timestampMaxAhead());
         long maxAheadMs = config.timestampMaxAhead().toMillis();
@@ -109,7 +117,7 @@ public final class SpendTopology {
         topology.addProcessor(WINDOW_NODE, (ProcessorSupplier) () -> new WindowNode(buffers, settings.windowSizeMs(),
                 settings.graceMs(), listener), PRICE_NODE);
         topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
-                config.teamEviction()), WINDOW_NODE);
+                config.teamEviction(), buffers, committed), WINDOW_NODE);
         // no record caches: the nodes buffer open windows and team states as objects and write them once a commit
         topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_IDS_STORE),

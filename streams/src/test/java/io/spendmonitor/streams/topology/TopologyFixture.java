@@ -44,6 +44,8 @@ final class TopologyFixture implements AutoCloseable {
     final Topics topics = Topics.withDefaults(registry);
     final PriceCatalog catalog = new PriceCatalog();
     final CountingListener listener = new CountingListener();
+    /** What the spend counters would export (published at once: the test driver has no transactions). */
+    final CommittedSpend committed = new CommittedSpend();
     final TopologyTestDriver driver;
     final TestInputTopic<String, TokenUsage> tokens;
     final TestInputTopic<String, GpuUtilization> gpus;
@@ -80,7 +82,7 @@ final class TopologyFixture implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
-        driver = new TopologyTestDriver(SpendTopology.build(config, topics, catalog, listener, wallClock::get), props,
+        driver = new TopologyTestDriver(SpendTopology.build(config, topics, catalog, listener, wallClock::get, committed), props,
                 wallClockStart);
         StringSerializer keys = new StringSerializer();
         tokens = driver.createInputTopic(topics.tokenUsage().name(), keys, topics.tokenUsage().valueSerde().serializer());

@@ -244,9 +244,14 @@ class TrustTest {
         assertThat(f.listener.evaluationsFailed.get()).isPositive();
         KeyValueStore<String, TeamState> states = f.driver.getKeyValueStore(SpendTopology.TEAM_STATE_STORE);
         TeamState huge = states.get("huge");
-        // nothing half-done: the lifetime totals (added before break-even ran) were put back
-        assertThat(huge.modelTotals).isEmpty();
+        // nothing half-done: the evaluation's results were put back; only the final window's money
+        // went to the lifetime totals (what the spend counters export never goes down):
+        // 300 calls, 300 * 10,000,000 = 3e9 input tokens, $450
         assertThat(huge.lastEvaluatedMs).isZero();
+        assertThat(huge.lastBreakEven).isEmpty();
+        assertThat(huge.modelTotals.get("openai/gpt-4o-mini").costUsd).isEqualByComparingTo("450");
+        assertThat(huge.modelTotals.get("openai/gpt-4o-mini").calls).isEqualTo(300);
+        assertThat(huge.modelTotals.get("openai/gpt-4o-mini").input).isEqualTo(3_000_000_000L);
         // another team of the same partition is evaluated as usual: 1000 * 0.15 / 1e6 = 0.00015
         assertThat(states.get("small").modelTotals.get("openai/gpt-4o-mini").costUsd).isEqualByComparingTo("0.00015");
     }

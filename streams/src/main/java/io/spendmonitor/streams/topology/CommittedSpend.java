@@ -1,0 +1,115 @@
+package io.spendmonitor.streams.topology;
+
+import io.spendmonitor.streams.cost.LiveSpend;
+import org.apache.kafka.clients.producer.Producer;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The live spend of this instance's teams as of the last <em>committed</em> transaction: what the
+ * spend counters export. The evaluate node stages a team's {@link LiveSpend} when Kafka Streams
+ * flushes the task for a commit; it is published only once the stream thread's transaction has
+ * committed (the thread's producer tells, see {@link #transactional}). So a counter never shows an
+ * amount that a crash could take back: after a SIGKILL, the stores are restored to the last commit,
+ * which is at least what was shown; a takeover by another instance restores the same commit.
+ *
+ * <p>Without a transactional producer (at-least-once, or a TopologyTestDriver) a staged value is
+ * published at once: there is no commit to wait for.
+ */
+public final class CommittedSpend {
+    /** Published by team. */
+    private final ConcurrentHashMap<String, LiveSpend> published = new ConcurrentHashMap<>();
+    /** Staged by the stream thread since its last commit; an empty value withdraws the team. */
+    private final ThreadLocal<Map<String, Optional<LiveSpend>>> staged = ThreadLocal.withInitial(HashMap::new);
+    private volatile boolean awaitCommit;
+
+    /** The published spend by team (a live view: read it, do not keep it). */
+    public Map<String, LiveSpend> view() {
+        return java.util.Collections.unmodifiableMap(published);
+    }
+
+    /** Stages a team's spend for the commit under way on this thread. */
+    void stage(String team, LiveSpend spend) {
+        if (awaitCommit) {
+            staged.get().put(team, Optional.of(spend));
+        } else {
+            published.put(team, spend);
+        }
+    }
+
+    /** Stages the removal of an evicted team. */
+    void stageWithdrawal(String team) {
+        if (awaitCommit) {
+            staged.get().put(team, Optional.empty());
+        } else {
+            published.remove(team);
+        }
+    }
+
+    /** Publishes what the stores hold after a restore: it is committed already. */
+    void publishRestored(String team, LiveSpend spend) {
+        published.put(team, spend);
+    }
+
+    /** The task that owns these teams is closed or its work thrown away: no longer exported from here. */
+    void withdraw(Collection<String> teams) {
+        Map<String, Optional<LiveSpend>> mine = staged.get();
+        for (String team : teams) {
+            published.remove(team);
+            mine.remove(team);
+        }
+    }
+
+    /** The thread's transaction committed: what it staged is now what a restore would give. */
+    void committed() {
+        Map<String, Optional<LiveSpend>> mine = staged.get();
+        mine.forEach((team, spend) -> {
+            if (spend.isPresent()) {
+                published.put(team, spend.get());
+            } else {
+                published.remove(team);
+            }
+        });
+        mine.clear();
+    }
+
+    /** The thread's transaction was aborted (or its commit failed): what it staged never happened. */
+    void aborted() {
+        staged.get().clear();
+    }
+
+    /**
+     * Wraps a stream thread's producer: when it is transactional, staged values wait for its
+     * {@code commitTransaction} to return. Kafka Streams (exactly-once v2) commits on the stream
+     * thread that flushed the tasks, which is how the thread-local staging finds its commit.
+     */
+    public Producer<byte[], byte[]> transactional(Producer<byte[], byte[]> producer, boolean hasTransactionalId) {
+        if (!hasTransactionalId) {
+            return producer;
+        }
+        awaitCommit = true;
+        @SuppressWarnings("unchecked")
+        Producer<byte[], byte[]> wrapped = (Producer<byte[], byte[]>) java.lang.reflect.Proxy.newProxyInstance(Producer.class.getClassLoader(),
+                new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+                    try {
+                        Object result = method.invoke(producer, args);
+                        if (method.getName().equals("commitTransaction")) {
+                            committed();
+                        } else if (method.getName().equals("abortTransaction")) {
+                            aborted();
+                        }
+                        return result;
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        if (method.getName().equals("commitTransaction") || method.getName().equals("abortTransaction")) {
+                            aborted();
+                        }
+                        throw e.getCause();
+                    }
+                });
+        return wrapped;
+    }
+}
