@@ -180,15 +180,12 @@ public final class BenchCommand implements Runnable {
                 appHeap, rate, latencySeconds, Math.min(15, latencySeconds));
         LatencyPhase.Result r = new LatencyPhase(phaseConfig, partitions, teams, seed, appHeap)
                 .run(rate, Duration.ofSeconds(latencySeconds), topics, prefix + "spend-monitor", () -> createTopics(phaseConfig, topics));
-        out.printf("latency at %,.0f events/s (`run` in its own JVM, -Xmx%s, grace %ds), %,d events in %,d team-minutes:%n",
-                r.rate(), r.heap(), LatencyPhase.GRACE.toSeconds(), r.measured(), r.windows());
-        out.printf("%-42s %7.1f s / %5.1f s (max %.1f s)%n", "event to metric p50 / p99", r.p50Ms() / 1e3, r.p99Ms() / 1e3, r.maxMs() / 1e3);
-        out.printf("%-42s %7.2f s / %5.2f s%n", "after window end + grace, p50 / p99", r.afterCloseP50Ms() / 1e3, r.afterCloseP99Ms() / 1e3);
+        out.printf("latency at %,.0f events/s (`run` in its own JVM, -Xmx%s, default grace and commit interval), %,d calls, %,d scrapes:%n",
+                r.rate(), r.heap(), r.measured(), r.scrapes());
+        out.printf("%-42s %5.2f s / %5.2f s (max %.2f s)%n", "event to /metrics p50 / p99", r.p50Ms() / 1e3, r.p99Ms() / 1e3, r.maxMs() / 1e3);
         out.printf("%-42s %,7d / %,d / %,d MiB%n", "app RSS start / max / end", r.rssStartKiB() / 1024, r.rssMaxKiB() / 1024,
                 r.rssEndKiB() / 1024);
-        if (r.incompleteWindows() > 0) {
-            out.printf("WARNING: %d windows came out with fewer calls than were sent (late events dead-lettered)%n", r.incompleteWindows());
-        }
+        out.printf("event_to_metric_p50_ms=%d event_to_metric_p99_ms=%d%n", r.p50Ms(), r.p99Ms());
     }
 
     private void createTopics(Map<String, Object> config, Topics topics) {

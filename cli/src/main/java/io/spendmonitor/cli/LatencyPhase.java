@@ -1,15 +1,9 @@
 package io.spendmonitor.cli;
 
-import io.spendmonitor.avro.TeamCostWindow;
-import io.spendmonitor.schemas.ClientConfigs;
 import io.spendmonitor.schemas.Topics;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -31,44 +25,72 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bench's last phase: the app as it is deployed ({@code spend-monitor run}, its own JVM) fed
- * at a steady rate, usually half the measured capacity, with events stamped at the moment they are
- * sent. It measures
+ * The bench's last phase: the app as it is deployed ({@code spend-monitor run}, its own JVM, the
+ * default grace and commit interval) fed at a steady rate, usually half the measured capacity,
+ * with events stamped at the moment they are sent. It measures what a user sees:
  * <ul>
- *   <li>event to metric: from sending an event until the minute window holding it is final,
- *       emitted and evaluated (the window record on {@code spend.team-costs} is readable, and
- *       the team's money series moved in the same commit);</li>
- *   <li>the part of that after the window's end plus grace: what the pipeline itself adds;</li>
+ *   <li>event to metric: from sending a call until the app's {@code /metrics}, scraped by the phase
+ *       itself every {@link #SCRAPE_EVERY}, includes it. A team's calls are counted in order (they
+ *       share a partition), so the call is in once the team's {@code llm_tokens_total{type="input"}}
+ *       reaches the input tokens sent for the team up to and including it. The time is taken when
+ *       the scrape's answer is in: an upper bound;</li>
  *   <li>the app's resident memory (VmRSS of its process), sampled every second.</li>
  * </ul>
- * The app runs with a short grace ({@link #GRACE}) so the phase takes minutes, not the default
- * grace's five; with the default grace every latency is longer by the difference.
+ * GPU samples (5 % of the events) carry no tokens and are not measured; they take the same path.
  */
 final class LatencyPhase {
-    static final Duration GRACE = Duration.ofSeconds(5);
+    /** How often the phase scrapes the app's /metrics (adds up to this much to each latency; half on average). */
+    static final Duration SCRAPE_EVERY = Duration.ofMillis(100);
     /** Before the measured interval: the app's first commits and JIT warm-up are not measured. */
     private static final Duration WARM_UP = Duration.ofSeconds(15);
+    private static final java.util.regex.Pattern INPUT_TOKENS = java.util.regex.Pattern.compile(
+            "^llm_tokens_total\\{([^}]*)} (\\S+)$");
 
-    record Result(double rate, int measured, long p50Ms, long p99Ms, long maxMs, long afterCloseP50Ms,
-                  long afterCloseP99Ms, int windows, int incompleteWindows, long rssStartKiB, long rssMaxKiB,
+    record Result(double rate, int measured, long p50Ms, long p99Ms, long maxMs, int scrapes, long rssStartKiB, long rssMaxKiB,
                   long rssEndKiB, String heap) {
     }
 
-    /** The events of one team-minute sent in the measured interval. */
+    /** One team's calls in send order: the input tokens sent up to each, and when it was sent. */
     private static final class Track {
-        int[] sentOffsets = new int[16];
+        long[] cumulative = new long[64];
+        long[] sentAt = new long[64];
+        boolean[] measured = new boolean[64];
         int count;
-        int apiCalls;
-        boolean measured;
+        /** Calls before this index are counted by the app (as of the last scrape). */
+        int seen;
+        long sentTokens;
 
-        synchronized void add(int offsetMs, boolean apiCall) {
-            if (count == sentOffsets.length) {
-                sentOffsets = Arrays.copyOf(sentOffsets, count * 2);
+        synchronized void add(long inputTokens, long sentAtMs, boolean measure) {
+            if (count == cumulative.length) {
+                cumulative = Arrays.copyOf(cumulative, count * 2);
+                sentAt = Arrays.copyOf(sentAt, count * 2);
+                measured = Arrays.copyOf(measured, count * 2);
             }
-            sentOffsets[count++] = offsetMs;
-            if (apiCall) {
-                apiCalls++;
+            sentTokens += inputTokens;
+            cumulative[count] = sentTokens;
+            sentAt[count] = sentAtMs;
+            measured[count] = measure;
+            count++;
+        }
+
+        /** The app counts {@code tokens}: every call up to that sum is in, as of {@code atMs}. */
+        synchronized void counted(double tokens, long atMs, IntList latencies) {
+            while (seen < count && cumulative[seen] <= tokens) {
+                if (measured[seen]) {
+                    latencies.add((int) (atMs - sentAt[seen]));
+                }
+                seen++;
             }
+        }
+
+        synchronized int measuredPending() {
+            int pending = 0;
+            for (int i = seen; i < count; i++) {
+                if (measured[i]) {
+                    pending++;
+                }
+            }
+            return pending;
         }
     }
 
@@ -77,14 +99,14 @@ final class LatencyPhase {
         private int[] values = new int[1 << 16];
         private int size;
 
-        void add(int v) {
+        synchronized void add(int v) {
             if (size == values.length) {
                 values = Arrays.copyOf(values, size * 2);
             }
             values[size++] = v;
         }
 
-        int[] sorted() {
+        synchronized int[] sorted() {
             int[] result = Arrays.copyOf(values, size);
             Arrays.sort(result);
             return result;
@@ -131,8 +153,8 @@ final class LatencyPhase {
         sampler.setDaemon(true);
         sampler.start();
         try {
-            awaitServing(app, log);
-            return measure(rate, measure, topics, rss);
+            String url = awaitServing(app, log);
+            return measure(rate, measure, topics, rss, url);
         } finally {
             stop.set(true);
             app.destroy();
@@ -148,15 +170,11 @@ final class LatencyPhase {
         }
     }
 
-    private Result measure(double rate, Duration measure, Topics topics, List<long[]> rss) {
+    private Result measure(double rate, Duration measure, Topics topics, List<long[]> rss, String appUrl) {
         Map<String, Track> tracks = new ConcurrentHashMap<>();
         IntList latencies = new IntList();
-        IntList afterClose = new IntList();
-        AtomicLong incomplete = new AtomicLong();
-        AtomicLong received = new AtomicLong();
         long phaseStart = System.currentTimeMillis();
         long measureFrom = phaseStart + Math.min(WARM_UP.toMillis(), measure.toMillis());
-        long windowMs = io.spendmonitor.streams.config.SpendConfig.of(config).settings().windowSizeMs();
         long measureTo = measureFrom + measure.toMillis();
         AtomicBoolean generating = new AtomicBoolean(true);
         AtomicLong sent = new AtomicLong();
@@ -176,10 +194,9 @@ final class LatencyPhase {
                     }
                     long now = System.currentTimeMillis();
                     ProducerRecord<String, SpecificRecord> record = events.next(i++, Instant.ofEpochMilli(now), 0);
-                    if (now >= measureFrom && now < measureTo) {
-                        long windowStart = now - Math.floorMod(now, windowMs);
-                        tracks.computeIfAbsent(record.key() + '|' + windowStart, k -> new Track())
-                                .add((int) (now - phaseStart), BenchEvents.isApiCall(record));
+                    if (record.value() instanceof io.spendmonitor.avro.TokenUsage u) {
+                        tracks.computeIfAbsent(record.key(), k -> new Track())
+                                .add(u.getInputTokens(), now, now >= measureFrom && now < measureTo);
                     }
                     producer.send(record);
                     sent.incrementAndGet();
@@ -188,56 +205,65 @@ final class LatencyPhase {
         }, "bench-latency-generator");
         generator.start();
 
-        Map<String, Object> consumerConfig = new HashMap<>(ClientConfigs.kafkaProperties(config));
-        consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + phaseStart);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        java.net.http.HttpRequest scrape = java.net.http.HttpRequest.newBuilder(java.net.URI.create(appUrl + "/metrics"))
+                .timeout(Duration.ofSeconds(5)).build();
         long lastReport = System.currentTimeMillis();
-        // the last measured window is final a window plus the grace after the measured interval
-        long deadline = measureTo + windowMs + GRACE.toMillis() + 120_000;
-        try (KafkaConsumer<String, TeamCostWindow> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
-                topics.teamCosts().valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topics.teamCosts().name()));
+        long deadline = measureTo + 120_000;
+        int scrapes = 0;
+        try {
             while (true) {
-                for (ConsumerRecord<String, TeamCostWindow> r : consumer.poll(Duration.ofMillis(100))) {
-                    long now = System.currentTimeMillis();
-                    TeamCostWindow w = r.value();
-                    long windowStart = w.getWindowStart().toEpochMilli();
-                    Track t = tracks.get(w.getTeam() + '|' + windowStart);
-                    if (t == null || t.measured) {
-                        continue;
-                    }
-                    synchronized (t) {
-                        t.measured = true;
-                        long closed = w.getWindowEnd().toEpochMilli() + GRACE.toMillis();
-                        for (int k = 0; k < t.count; k++) {
-                            latencies.add((int) (now - (phaseStart + t.sentOffsets[k])));
-                            afterClose.add((int) (now - closed));
-                        }
-                        if (w.getApiCalls() < t.apiCalls) {
-                            incomplete.incrementAndGet();
+                long before = System.currentTimeMillis();
+                if (before >= measureTo) {
+                    generating.set(false);
+                }
+                Map<String, Double> counted = new HashMap<>();
+                try {
+                    String body = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    long at = System.currentTimeMillis();
+                    for (String line : body.split("\n")) {
+                        java.util.regex.Matcher m = INPUT_TOKENS.matcher(line);
+                        if (m.matches() && m.group(1).contains("type=\"input\"")) {
+                            String labels = m.group(1);
+                            int t = labels.indexOf("team=\"");
+                            String team = labels.substring(t + 6, labels.indexOf('"', t + 6));
+                            counted.merge(team, Double.parseDouble(m.group(2)), Double::sum);
                         }
                     }
-                    received.incrementAndGet();
+                    counted.forEach((team, tokens) -> {
+                        Track track = tracks.get(team);
+                        if (track != null) {
+                            track.counted(tokens, at, latencies);
+                        }
+                    });
+                    scrapes++;
+                } catch (IOException e) {
+                    throw new CliException("latency phase: cannot scrape " + appUrl + "/metrics: " + e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CliException("latency phase interrupted");
                 }
                 long now = System.currentTimeMillis();
-                if (now > measureTo && tracks.values().stream().allMatch(t -> t.measured)) {
-                    break;
-                }
-                if (now > deadline) {
-                    long missing = tracks.values().stream().filter(t -> !t.measured).count();
-                    throw new CliException("latency phase: " + missing + " team windows never came out of the app; "
-                            + "it is probably overloaded (try a lower --latency-rate)");
+                if (now > measureTo) {
+                    int pending = tracks.values().stream().mapToInt(Track::measuredPending).sum();
+                    if (pending == 0) {
+                        break;
+                    }
+                    if (now > deadline) {
+                        throw new CliException("latency phase: " + pending + " calls never showed in /metrics; "
+                                + "the app is probably overloaded (try a lower --latency-rate)");
+                    }
                 }
                 if (now - lastReport > 10_000) {
                     long kib;
                     synchronized (rss) {
                         kib = rss.isEmpty() ? 0 : rss.get(rss.size() - 1)[1];
                     }
-                    System.err.printf("  latency phase: %,d events sent, %,d windows measured, app RSS %,d MiB%n",
-                            sent.get(), received.get(), kib / 1024);
+                    System.err.printf("  latency phase: %,d events sent, %,d calls measured, app RSS %,d MiB%n",
+                            sent.get(), latencies.size, kib / 1024);
                     lastReport = now;
                 }
+                sleep(Math.max(0, SCRAPE_EVERY.toMillis() - (System.currentTimeMillis() - before)));
             }
         } finally {
             generating.set(false);
@@ -248,7 +274,6 @@ final class LatencyPhase {
             }
         }
         int[] all = latencies.sorted();
-        int[] after = afterClose.sorted();
         long[][] samples;
         synchronized (rss) {
             samples = rss.toArray(new long[0][]);
@@ -263,15 +288,13 @@ final class LatencyPhase {
         }
         long rssEnd = samples.length == 0 ? 0 : samples[samples.length - 1][1];
         return new Result(rate, all.length, percentile(all, 0.50), percentile(all, 0.99), all.length == 0 ? 0 : all[all.length - 1],
-                percentile(after, 0.50), percentile(after, 0.99), tracks.size(), (int) incomplete.get(),
-                rssStart, rssMax, rssEnd, heap);
+                scrapes, rssStart, rssMax, rssEnd, heap);
     }
 
     private Process startApp(Path work, Path log, String applicationId) {
         Path properties = work.resolve("app.properties");
         Properties p = new Properties();
         config.forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
-        p.setProperty("spend.window.grace", GRACE.toString());
         p.setProperty("spend.topics.create", "false");
         try {
             Files.createFile(properties, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -298,12 +321,14 @@ final class LatencyPhase {
         }
     }
 
-    private static void awaitServing(Process app, Path log) {
+    /** The app's URL, once it serves. */
+    private static String awaitServing(Process app, Path log) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
             String out = read(log);
-            if (out.contains("app.url=")) {
-                return;
+            java.util.regex.Matcher url = java.util.regex.Pattern.compile("app\\.url=(\\S+)").matcher(out);
+            if (url.find()) {
+                return url.group(1);
             }
             if (!app.isAlive()) {
                 throw new CliException("the app of the latency phase exited (" + app.exitValue() + "):\n" + tail(out));

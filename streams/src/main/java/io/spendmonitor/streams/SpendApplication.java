@@ -74,6 +74,11 @@ public final class SpendApplication implements AutoCloseable {
     /** Kafka's own clients; each stream thread's producer tells {@link CommittedSpend} when its transactions commit. */
     private record Clients(CommittedSpend committed) implements KafkaClientSupplier {
         @Override
+        public Admin getAdmin(Map<String, Object> config) {
+            return Admin.create(config);
+        }
+
+        @Override
         public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
             return committed.transactional(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()),
                     config.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG) != null);
