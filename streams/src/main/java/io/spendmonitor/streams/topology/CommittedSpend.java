@@ -64,6 +64,12 @@ public final class CommittedSpend {
         }
     }
 
+    /** A task's uncommitted work is thrown away: what it staged for these teams never happened. */
+    void unstage(Collection<String> teams) {
+        Map<String, Optional<LiveSpend>> mine = staged.get();
+        teams.forEach(mine::remove);
+    }
+
     /** The thread's transaction committed: what it staged is now what a restore would give. */
     void committed() {
         Map<String, Optional<LiveSpend>> mine = staged.get();
@@ -104,7 +110,9 @@ public final class CommittedSpend {
                         }
                         return result;
                     } catch (java.lang.reflect.InvocationTargetException e) {
-                        if (method.getName().equals("commitTransaction") || method.getName().equals("abortTransaction")) {
+                        // a failed commit's outcome is decided later: a retry that commits publishes what was
+                        // staged; an abort, or the tasks closed dirty or their work discarded, drops it
+                        if (method.getName().equals("abortTransaction")) {
                             aborted();
                         }
                         throw e.getCause();

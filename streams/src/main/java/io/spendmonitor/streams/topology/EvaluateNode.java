@@ -108,6 +108,7 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
             @Override
             public void discardBuffered() {
                 // what was published stays: it was committed; the reload publishes the stores' state again
+                committed.unstage(new ArrayList<>(states.keySet()));
                 states.clear();
                 dirtyStates.clear();
                 horizons.clear();

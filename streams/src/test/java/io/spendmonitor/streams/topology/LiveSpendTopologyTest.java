@@ -90,11 +90,22 @@ class LiveSpendTopologyTest {
         producer.abortTransaction();
         assertThat(committed.view().get("search")).as("the aborted value never shows").isEqualTo(one);
 
+        // a commit that times out is retried by Kafka Streams: what was staged shows once it is through
         producer.beginTransaction();
         committed.stage("search", two);
-        mock.commitTransactionException = new org.apache.kafka.common.errors.ProducerFencedException("fenced");
-        assertThatThrownBy(producer::commitTransaction).isInstanceOf(org.apache.kafka.common.errors.ProducerFencedException.class);
+        mock.commitTransactionException = new org.apache.kafka.common.errors.TimeoutException("slow broker");
+        assertThatThrownBy(producer::commitTransaction).isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
         assertThat(committed.view().get("search")).as("a failed commit shows nothing new").isEqualTo(one);
+        mock.commitTransactionException = null;
+        producer.commitTransaction();
+        assertThat(committed.view().get("search")).as("the retried commit shows it").isEqualTo(two);
+
+        // a task whose uncommitted work is thrown away takes back what it staged
+        producer.beginTransaction();
+        committed.stage("search", one);
+        committed.unstage(java.util.List.of("search"));
+        producer.commitTransaction();
+        assertThat(committed.view().get("search")).isEqualTo(two);
         committed.withdraw(java.util.List.of("search"));
         assertThat(committed.view()).isEmpty();
     }
