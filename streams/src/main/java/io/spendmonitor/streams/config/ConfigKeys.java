@@ -38,6 +38,8 @@ public final class ConfigKeys {
             key(SpendConfig.IDLE_RESOLVE_WINDOWS, INTEGER, "5", "windows in a row at or above the threshold before it resolves"),
             key(SpendConfig.BUDGET_WARN_FRACTION, DECIMAL, "0.80", "BUDGET warns at this fraction of a budget"),
             key(SpendConfig.BUDGET_FORECAST_MIN_ELAPSED, DECIMAL, "0.10", "fraction of a period gone before the forecast may alert"),
+            key(SpendConfig.SPIKE_FACTOR, DECIMAL, "5", "SPEND_SPIKE: a minute's API cost at least this many times the team's baseline (mean of the 60 minutes before)"),
+            key(SpendConfig.SPIKE_MIN_USD, DECIMAL, "0.05", "SPEND_SPIKE: the three spike minutes together cost at least this many USD"),
             key(SpendConfig.TIMESTAMP_MIN, INSTANT, "2020-01-01T00:00:00Z", "events before this go to the dead-letter topic"),
             key(SpendConfig.TIMESTAMP_MAX_AHEAD, DURATION, "PT1M", "events further ahead of the wall clock go to the dead-letter topic (future-timestamp); no event moves stream time past the wall clock plus this"),
             key(SpendConfig.TEAM_EVICTION, DURATION, "P31D", "a team idle this long is forgotten"),

@@ -34,6 +34,8 @@ public final class SpendConfig {
     public static final String IDLE_RESOLVE_WINDOWS = "spend.idle.resolve-windows";
     public static final String BUDGET_WARN_FRACTION = "spend.budget.warn-fraction";
     public static final String BUDGET_FORECAST_MIN_ELAPSED = "spend.budget.forecast-min-elapsed";
+    public static final String SPIKE_FACTOR = "spend.spike.factor";
+    public static final String SPIKE_MIN_USD = "spend.spike.min-usd";
     /** Gone in 0.1: de-duplication now lasts as long as a window can change (see the README). */
     static final String REMOVED_DEDUPE_RETENTION = "spend.dedupe.retention";
     public static final String TIMESTAMP_MIN = "spend.timestamp.min";
@@ -119,7 +121,7 @@ public final class SpendConfig {
         return new SpendSettings(duration(WINDOW_SIZE), duration(WINDOW_GRACE), integer(HORIZON_MINUTES),
                 integer(BREAKEVEN_EVALUATIONS), decimal(BREAKEVEN_MARGIN), decimal(IDLE_UTILIZATION),
                 integer(IDLE_FIRE_WINDOWS), integer(IDLE_RESOLVE_WINDOWS), decimal(BUDGET_WARN_FRACTION),
-                decimal(BUDGET_FORECAST_MIN_ELAPSED));
+                decimal(BUDGET_FORECAST_MIN_ELAPSED), decimal(SPIKE_FACTOR), new java.math.BigDecimal(string(SPIKE_MIN_USD)));
     }
 
     public Duration windowRetention() {

@@ -2,5 +2,5 @@ package io.spendmonitor.streams.cost;
 
 /** The alert types of DESIGN.md. */
 public enum AlertType {
-    SELF_HOSTING_CHEAPER, SELF_HOSTING_DEARER, IDLE_CAPACITY, BUDGET
+    SELF_HOSTING_CHEAPER, SELF_HOSTING_DEARER, IDLE_CAPACITY, BUDGET, SPEND_SPIKE
 }

@@ -15,13 +15,27 @@ import java.time.Duration;
  * @param idleResolveWindows    consecutive windows at or above the threshold to resolve it (5)
  * @param budgetWarnFraction    first budget alert (0.80)
  * @param forecastMinElapsed    the forecast alert needs this fraction of the period gone (0.10)
+ * @param spikeFactor           SPEND_SPIKE: a window's API cost at least this many times the baseline (5)
+ * @param spikeMinUsd           SPEND_SPIKE: the three spike windows together cost at least this ($0.05)
  */
 public record SpendSettings(Duration windowSize, Duration grace, int horizonMinutes, int breakEvenEvaluations,
                             double breakEvenMargin, double idleUtilization, int idleFireWindows, int idleResolveWindows,
-                            double budgetWarnFraction, double forecastMinElapsed) {
+                            double budgetWarnFraction, double forecastMinElapsed, double spikeFactor,
+                            java.math.BigDecimal spikeMinUsd) {
+
+    public static final double DEFAULT_SPIKE_FACTOR = 5;
+    public static final java.math.BigDecimal DEFAULT_SPIKE_MIN_USD = new java.math.BigDecimal("0.05");
 
     public static SpendSettings defaults() {
         return new SpendSettings(Duration.ofMinutes(1), Duration.ofMinutes(5), 60, 5, 0.10, 0.30, 15, 5, 0.80, 0.10);
+    }
+
+    /** The settings with the default SPEND_SPIKE thresholds. */
+    public SpendSettings(Duration windowSize, Duration grace, int horizonMinutes, int breakEvenEvaluations,
+                         double breakEvenMargin, double idleUtilization, int idleFireWindows, int idleResolveWindows,
+                         double budgetWarnFraction, double forecastMinElapsed) {
+        this(windowSize, grace, horizonMinutes, breakEvenEvaluations, breakEvenMargin, idleUtilization, idleFireWindows,
+                idleResolveWindows, budgetWarnFraction, forecastMinElapsed, DEFAULT_SPIKE_FACTOR, DEFAULT_SPIKE_MIN_USD);
     }
 
     public SpendSettings {
@@ -41,6 +55,9 @@ public record SpendSettings(Duration windowSize, Duration grace, int horizonMinu
         if (breakEvenMargin < 0 || idleUtilization < 0 || idleUtilization > 1 || budgetWarnFraction <= 0
                 || budgetWarnFraction >= 1 || forecastMinElapsed < 0 || forecastMinElapsed >= 1) {
             throw new IllegalArgumentException("margins and fractions out of range");
+        }
+        if (!(spikeFactor > 1) || Double.isInfinite(spikeFactor) || spikeMinUsd == null || spikeMinUsd.signum() < 0) {
+            throw new IllegalArgumentException("the spend spike factor must be above 1 and its minimum in USD not negative");
         }
     }
 

@@ -91,6 +91,7 @@ public final class TeamEvaluator {
         state.horizonGpuCostFemto = gpuFemto.value();
 
         breakEven(team, state, inHorizon, windowEndMs, horizonMs, catalog, transitions);
+        SpendSpike.evaluate(team, state, window, windowEndMs, settings, transitions);
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
             budget(team, state, window, windowEndMs, budget, transitions);

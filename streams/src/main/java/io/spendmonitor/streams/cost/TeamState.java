@@ -51,6 +51,30 @@ public final class TeamState {
     public Map<String, GpuTotals> gpuTotals = new java.util.LinkedHashMap<>();
     /** Idle GPU equivalents of the last finalized window with data. */
     public double lastIdleGpus;
+    /** SPEND_SPIKE's state ({@link SpendSpike}). */
+    public SpikeState spike = new SpikeState();
+
+    /** SPEND_SPIKE: recent API cost per window, and whether it fires. */
+    public static final class SpikeState {
+        /** API cost (femto-USD) of the team's recent windows with any, by window end: about 63 windows at most. */
+        public java.util.TreeMap<Long, java.math.BigInteger> costs = new java.util.TreeMap<>();
+        public boolean firing;
+        /** The baseline while firing (frozen), femto-USD per window, a decimal. */
+        public String baselineFemtoPerWindow;
+        /** Windows in a row below twice the baseline while firing. */
+        public int calm;
+        public long sinceMs;
+
+        SpikeState copy() {
+            SpikeState c = new SpikeState();
+            c.costs = new java.util.TreeMap<>(costs);
+            c.firing = firing;
+            c.baselineFemtoPerWindow = baselineFemtoPerWindow;
+            c.calm = calm;
+            c.sinceMs = sinceMs;
+            return c;
+        }
+    }
 
     /*
      * The keys of the lifetime totals. A key, once given, is kept for the team's life, in the order
@@ -191,11 +215,12 @@ public final class TeamState {
             c.gpuTotals.put(k, gc);
         });
         c.lastIdleGpus = lastIdleGpus;
+        c.spike = spike.copy();
         return c;
     }
 
     public boolean anyAlertFiring() {
         return breakEven.values().stream().anyMatch(h -> h.firing)
-                || idle.values().stream().anyMatch(i -> i.hysteresis.firing);
+                || idle.values().stream().anyMatch(i -> i.hysteresis.firing) || spike.firing;
     }
 }

@@ -162,6 +162,9 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
             // a folded subject holds several alerts: it is firing when any of them is
             s.idle.forEach((deployment, idle) -> alertActive.merge(idle.hysteresis.firing ? 1 : 0, "team", entry.getKey(),
                     "type", AlertType.IDLE_CAPACITY.name(), "subject", fold.of("subject", deployment)));
+            if (s.spike.firing || s.modelTotals.values().stream().anyMatch(t -> !io.spendmonitor.schemas.Providers.isSelfHosted(t.provider))) {
+                alertActive.set(s.spike.firing ? 1 : 0, "team", entry.getKey(), "type", AlertType.SPEND_SPIKE.name(), "subject", "api-cost");
+            }
             TeamBudget budget = budgets.get(entry.getKey());
             if (budget != null) {
                 budget(budgetUsed, alertActive, entry.getKey(), "day", s.day, budget.getDailyUsd());

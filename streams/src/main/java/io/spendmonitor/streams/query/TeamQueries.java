@@ -194,6 +194,9 @@ public final class TeamQueries {
                 alerts.add(alert(team, AlertType.IDLE_CAPACITY, deployment, i.hysteresis.sinceMs));
             }
         });
+        if (s.spike.firing) {
+            alerts.add(alert(team, AlertType.SPEND_SPIKE, "api-cost", s.spike.sinceMs));
+        }
         return alerts;
     }
 
