@@ -3,7 +3,7 @@
   "use strict";
   const NS = "http://www.w3.org/2000/svg";
   const PALETTE = ["#3b6ff5", "#12a37f", "#e0882b", "#9b51e0", "#d9434a", "#0ea5b7", "#a16207", "#64748b", "#db2777", "#4d7c0f"];
-  const W = 720, H = 230, L = 64, R = 12, T = 12, B = 28;
+  const H = 230, L = 64, R = 24, T = 12, B = 28;
 
   // Money on the page: to the cent (the API keeps nano-dollars); a non-zero amount under a cent reads "<$0.01".
   function usd(v) {
@@ -38,6 +38,8 @@
    *       yMin (default 0), empty (text when there are no points).
    */
   function line(target, opts) {
+    // drawn at the card's own width, one unit a pixel, so text keeps its size in narrow and wide cards
+    const W = Math.max(320, Math.round(target.clientWidth || 720));
     target.textContent = "";
     const xs = opts.xs || [];
     const series = opts.series || [];

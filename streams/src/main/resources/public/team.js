@@ -41,6 +41,13 @@
     });
   }
 
+  // exact sum of two non-negative decimal strings with up to 9 decimals (nano-dollars), as the API's
+  const nanos = s => { const [i, f = ""] = String(s).split("."); return BigInt(i) * 1000000000n + BigInt((f + "000000000").slice(0, 9)); };
+  function addExact(a, b) {
+    const n = (nanos(a) + nanos(b)).toString().padStart(10, "0");
+    return n.slice(0, -9) + "." + n.slice(-9);
+  }
+
   async function loadCost() {
     const out = el("range-result");
     const from = fromInput(el("range-from").value), to = fromInput(el("range-to").value);
@@ -50,7 +57,7 @@
       out.innerHTML = "<p>" + c.windows + " minute window(s) in [" + esc(c.from) + ", " + esc(c.to) + ")</p>"
         + '<table class="cost-table"><thead><tr><th></th><th class="num">to the cent</th><th class="num">exact USD</th></tr></thead><tbody>'
         + row("API", c.api_cost_usd) + row("GPU", c.gpu_cost_usd) + row("GPU busy", c.busy_cost_usd) + row("GPU idle", c.idle_cost_usd)
-        + row("<b>Total</b>", (Number(c.api_cost_usd) + Number(c.gpu_cost_usd)).toFixed(9))
+        + row("<b>Total</b>", addExact(c.api_cost_usd, c.gpu_cost_usd))
         + "</tbody></table><p class=hint>" + c.api_calls + " API calls · " + (c.tokens.input + c.tokens.output).toLocaleString("en-US")
         + " tokens (in + out) · " + c.selfhost_tokens.toLocaleString("en-US") + " self-hosted tokens</p>";
       out.dataset.windows = String(c.windows);

@@ -56,8 +56,8 @@ public final class SpendHttpServer implements AutoCloseable {
     public static final String QUERY_PEERS = "spend.query.peers";
 
     /**
-     * What the live page needs and nothing more: its own scripts, styles and API (uPlot sets
-     * styles through the CSSOM, which style-src does not restrict), never framed.
+     * What the live page needs and nothing more: its own scripts, styles and API (its charts set
+     * colours and widths through the CSSOM, which style-src does not restrict), never framed.
      */
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
