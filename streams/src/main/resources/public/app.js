@@ -79,12 +79,14 @@
     return bar("day", b.day) + bar("month", b.month);
   }
 
+  // the open minutes' spend so far, in a cell that carries it (data-open, to the cent) for people reading the DOM and the tests
   function openMinute(t) {
     const open = t.provisional || [];
-    if (!open.length) return '<span class="ratio-lo">–</span>';
+    if (!open.length) return '<td class=num data-open="0.00"><span class="ratio-lo">–</span></td>';
     let sum = 0;
     for (const w of open) sum += Number(w.api_cost_usd) + Number(w.gpu_cost_usd);
-    return '<span class="provisional-value" title="' + open.length + ' open minute(s), not final">' + usd(sum) + " <small>provisional</small></span>";
+    return '<td class=num data-open="' + sum.toFixed(2) + '"><span class="provisional-value" title="' + open.length
+      + ' open minute(s), not final">' + usd(sum) + " <small>provisional</small></span></td>";
   }
 
   function drawTable(teams) {
@@ -100,8 +102,8 @@
         + esc(a.type.toLowerCase().replace(/_/g, " ")) + "</span>").join("");
       const now = t.rate ? Number(t.rate.api_usd_per_hour) + Number(t.rate.gpu_usd_per_hour) : null;
       const avg = Number(t.api_usd_per_hour) + Number(t.gpu_usd_per_hour);
-      return '<tr><td><a class="team-link" href="/teams/' + encodeURIComponent(t.team) + '"><b>' + esc(t.team) + "</b></a></td><td class=num>" + (now == null ? "–" : usd(now))
-        + "</td><td class=num>" + usd(avg) + "</td><td class=num>" + openMinute(t) + "</td><td>" + budgetCell(t)
+      return '<tr data-team="' + esc(t.team) + '"><td><a class="team-link" href="/teams/' + encodeURIComponent(t.team) + '"><b>' + esc(t.team) + "</b></a></td><td class=num>" + (now == null ? "–" : usd(now))
+        + "</td><td class=num>" + usd(avg) + "</td>" + openMinute(t) + "<td>" + budgetCell(t)
         + "</td><td class=num>" + Number(t.idle_gpus || 0).toFixed(2) + "</td><td>" + switchText + "</td><td class='num " + cls + "'>" + ratio
         + "</td><td class=num>" + (b ? usd(b.savings_usd_per_hour) : "–") + "</td><td>" + (pills || '<span class="ratio-lo">none</span>') + "</td></tr>";
     }).join("");

@@ -157,6 +157,30 @@ class SpendHttpServerTest {
     }
 
     @Test
+    void bothPagesShowAnErrorStateWhenTheAppCannotAnswerAndThrowNothing() throws Exception {
+        String base = start(SpendHttpServer.Access.open()); // no Streams: every /api answer is a 503
+
+        for (String page : new String[] {"/", "/teams/search"}) {
+            String dom = dumpDom(base + page);
+            assertThat(dom).as(page).contains("data-state=\"error\"").contains("the app is starting or rebalancing")
+                    .doesNotContain("data-errors");
+            java.util.regex.Matcher banner = java.util.regex.Pattern.compile("<div id=\"banner\"[^>]*>").matcher(dom);
+            assertThat(banner.find()).isTrue();
+            assertThat(banner.group()).as(page).doesNotContain("hidden");
+        }
+    }
+
+    private static String dumpDom(String url) throws Exception {
+        java.nio.file.Path profile = java.nio.file.Files.createTempDirectory("chromium-profile");
+        Process process = new ProcessBuilder("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile, "--dump-dom",
+                "--virtual-time-budget=3000", url).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dom = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return dom;
+    }
+
+    @Test
     void peersAreHostPortPairs() {
         assertThat(SpendHttpServer.Access.parsePeers(" a.example:8080, 10.0.0.2:9000 ,")).containsExactlyInAnyOrder("a.example:8080", "10.0.0.2:9000");
         assertThat(SpendHttpServer.Access.parsePeers(null)).isEmpty();
