@@ -30,11 +30,11 @@
     + "  " + location.origin + "/ingest/token-usage";
 
   function drawTimeline(points) {
-    const starts = [...new Set(points.map(p => p.start))].sort((a, b) => a - b);
+    const starts = C.everyWindow(points.map(p => p.start));
     const index = new Map(starts.map((s, i) => [s, i]));
     const api = starts.map(() => 0), gpu = starts.map(() => 0), idle = starts.map(() => 0);
     const teams = [...new Set(points.map(p => p.team))].sort();
-    const perTeam = new Map(teams.map(t => [t, starts.map(() => null)]));
+    const perTeam = new Map(teams.map(t => [t, starts.map(() => 0)]));
     let firstOpen = null;
     for (const p of points) {
       const i = index.get(p.start);

@@ -129,6 +129,21 @@
     target.appendChild(legend);
   }
 
+  /**
+   * Every window start from the first to the last, gaps included: a minute without a window spent
+   * nothing, and drawing it as 0 keeps a line from ramping across it. The step is the smallest gap
+   * seen (the window size); at most 1,500 windows.
+   */
+  function everyWindow(starts) {
+    const sorted = [...new Set(starts)].sort((a, b) => a - b);
+    let step = Infinity;
+    for (let i = 1; i < sorted.length; i++) step = Math.min(step, sorted[i] - sorted[i - 1]);
+    if (!isFinite(step) || step <= 0 || (sorted[sorted.length - 1] - sorted[0]) / step > 1500) return sorted;
+    const all = [];
+    for (let t = sorted[0]; t <= sorted[sorted.length - 1]; t += step) all.push(t);
+    return all;
+  }
+
   // Shared by both pages: the API token (sessionStorage), JSON fetches, escaping.
   const TOKEN_KEY = "spend-monitor.api-token";
   class Unauthorized extends Error {}
@@ -160,6 +175,6 @@
     document.body.dataset.lastError = String(e.reason && e.reason.message || e.reason);
   });
 
-  window.SpendCharts = {line: line, usd: usd, hhmm: hhmm, PALETTE: PALETTE, getJson: getJson, esc: esc, TOKEN_KEY: TOKEN_KEY,
+  window.SpendCharts = {line: line, everyWindow: everyWindow, usd: usd, hhmm: hhmm, PALETTE: PALETTE, getJson: getJson, esc: esc, TOKEN_KEY: TOKEN_KEY,
     Unauthorized: Unauthorized, Unreachable: Unreachable};
 })();

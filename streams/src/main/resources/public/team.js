@@ -84,14 +84,17 @@
   }
 
   function drawSpend(points) {
-    const mine = points.filter(p => p.team === team).sort((a, b) => a.start - b.start);
+    const mine = new Map(points.filter(p => p.team === team).map(p => [p.start, p]));
+    const xs = C.everyWindow([...mine.keys()]);
     let firstOpen = null;
-    for (const p of mine) if (p.final === false && (firstOpen == null || p.start < firstOpen)) firstOpen = p.start;
-    C.line(el("chart-team-spend"), {xs: mine.map(p => p.start), money: true, provisionalFrom: firstOpen, title: "spend rate",
+    for (const p of mine.values()) if (p.final === false && (firstOpen == null || p.start < firstOpen)) firstOpen = p.start;
+    // a minute's cost * 60 = $/h; a minute without a window spent nothing
+    const perHour = field => xs.map(t => mine.has(t) ? Number(mine.get(t)[field]) * 60 : 0);
+    C.line(el("chart-team-spend"), {xs: xs, money: true, provisionalFrom: firstOpen, title: "spend rate",
       empty: "No minute windows in the last hour.",
-      series: [{label: "API $/h", values: mine.map(p => Number(p.api_cost_usd) * 60), color: C.PALETTE[0]},
-               {label: "GPU $/h", values: mine.map(p => Number(p.gpu_cost_usd) * 60), color: C.PALETTE[1]},
-               {label: "idle GPU $/h", values: mine.map(p => Number(p.idle_cost_usd) * 60), color: C.PALETTE[2], dash: "4 3"}]});
+      series: [{label: "API $/h", values: perHour("api_cost_usd"), color: C.PALETTE[0]},
+               {label: "GPU $/h", values: perHour("gpu_cost_usd"), color: C.PALETTE[1]},
+               {label: "idle GPU $/h", values: perHour("idle_cost_usd"), color: C.PALETTE[2], dash: "4 3"}]});
   }
 
   function drawBreakEven(history, alerts) {
