@@ -4,6 +4,7 @@ import io.spendmonitor.avro.TeamBudget;
 import io.spendmonitor.streams.cost.AlertType;
 import io.spendmonitor.streams.cost.AlertTransition;
 import io.spendmonitor.streams.cost.BreakEven;
+import io.spendmonitor.streams.cost.FemtoSum;
 import io.spendmonitor.streams.cost.Money;
 import io.spendmonitor.streams.cost.TeamState;
 import io.spendmonitor.streams.cost.TeamWindow;
@@ -261,59 +262,78 @@ public final class TeamQueries {
         try (WindowStoreIterator<TeamWindow> it = windows().fetch(team, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to - 1))) {
             it.forEachRemaining(kv -> span.add(kv.value));
         }
-        return breakdown(span, from, to, minutes, windowSizeMs);
+        return breakdown(span, from, to, minutes);
+    }
+
+    /** One model's sums over a span of windows. */
+    private static final class ModelSum {
+        final String provider;
+        final String model;
+        final FemtoSum cost = new FemtoSum();
+        long calls;
+        long tokens;
+
+        ModelSum(String provider, String model) {
+            this.provider = provider;
+            this.model = model;
+        }
+    }
+
+    /** One deployment's sums over a span of windows. */
+    private static final class DeploymentSum {
+        String model;
+        String gpuModel;
+        final FemtoSum gpuCost = new FemtoSum();
+        final FemtoSum busyCost = new FemtoSum();
+        double gpuSeconds;
+        double busyGpuSeconds;
+        long tokens;
     }
 
     /** Pure: sums the windows by model (API and self-hosted) and by deployment; rates over the whole span. */
-    static ApiAnswers.Breakdown breakdown(List<TeamWindow> span, long from, long to, int minutes, long windowSizeMs) {
+    static ApiAnswers.Breakdown breakdown(List<TeamWindow> span, long from, long to, int minutes) {
         long spanMs = to - from;
-        Map<String, Object[]> models = new java.util.TreeMap<>(); // key -> {provider, model, FemtoSum, calls, tokens}
-        Map<String, Object[]> deployments = new java.util.TreeMap<>(); // name -> {model, gpu, gpu FemtoSum, busy FemtoSum, secs, busy secs, tokens}
+        Map<String, ModelSum> models = new java.util.TreeMap<>();
+        Map<String, DeploymentSum> deployments = new java.util.TreeMap<>();
         for (TeamWindow w : span) {
             w.apiModels().forEach((key, m) -> addModel(models, key, m));
             w.selfhostModels().forEach((key, m) -> addModel(models, io.spendmonitor.schemas.Providers.SELF_HOSTED + "/" + key, m));
             w.deployments().forEach((name, d) -> {
-                Object[] a = deployments.computeIfAbsent(name, k -> new Object[] {null, null,
-                        new io.spendmonitor.streams.cost.FemtoSum(), new io.spendmonitor.streams.cost.FemtoSum(), 0.0, 0.0, 0L});
-                if (d.model != null) {
-                    a[0] = d.model;
-                }
-                if (d.gpuModel != null) {
-                    a[1] = d.gpuModel;
-                }
-                ((io.spendmonitor.streams.cost.FemtoSum) a[2]).add(d.gpuCost.value());
-                ((io.spendmonitor.streams.cost.FemtoSum) a[3]).add(d.busyCost.value());
-                a[4] = (double) a[4] + d.gpuSeconds;
-                a[5] = (double) a[5] + d.busyGpuSeconds;
-                a[6] = (long) a[6] + d.tokens;
+                DeploymentSum sum = deployments.computeIfAbsent(name, k -> new DeploymentSum());
+                sum.model = d.model != null ? d.model : sum.model;
+                sum.gpuModel = d.gpuModel != null ? d.gpuModel : sum.gpuModel;
+                sum.gpuCost.add(d.gpuCost);
+                sum.busyCost.add(d.busyCost);
+                sum.gpuSeconds += d.gpuSeconds;
+                sum.busyGpuSeconds += d.busyGpuSeconds;
+                sum.tokens += d.tokens;
             });
         }
         List<ApiAnswers.ModelSpend> modelSpend = new ArrayList<>();
-        models.forEach((key, a) -> {
-            java.math.BigInteger cost = ((io.spendmonitor.streams.cost.FemtoSum) a[2]).value();
-            modelSpend.add(new ApiAnswers.ModelSpend((String) a[0], (String) a[1], usd(Money.usdNanos(cost)), perHour(cost, spanMs),
-                    (long) a[3], (long) a[4]));
-        });
+        models.values().forEach(m -> modelSpend.add(new ApiAnswers.ModelSpend(m.provider, m.model, usd(Money.usdNanos(m.cost)),
+                perHour(m.cost.value(), spanMs), m.calls, m.tokens)));
         List<ApiAnswers.DeploymentSpend> deploymentSpend = new ArrayList<>();
-        deployments.forEach((name, a) -> {
-            java.math.BigInteger gpu = ((io.spendmonitor.streams.cost.FemtoSum) a[2]).value();
-            java.math.BigInteger idle = gpu.subtract(((io.spendmonitor.streams.cost.FemtoSum) a[3]).value());
-            double secs = (double) a[4];
-            double utilization = secs == 0 ? 0 : (double) a[5] / secs;
-            double idleShare = gpu.signum() > 0 ? new BigDecimal(idle).divide(new BigDecimal(gpu), 6, java.math.RoundingMode.HALF_EVEN)
-                    .doubleValue() : secs == 0 ? 0 : 1 - utilization;
-            deploymentSpend.add(new ApiAnswers.DeploymentSpend(name, (String) a[0], (String) a[1], usd(Money.usdNanos(gpu)),
-                    perHour(gpu, spanMs), usd(Money.usdNanos(idle)), round3(secs), round3(utilization), round3(idleShare), (long) a[6]));
+        deployments.forEach((name, d) -> {
+            java.math.BigInteger gpu = d.gpuCost.value();
+            java.math.BigInteger idle = d.gpuCost.minus(d.busyCost);
+            double utilization = d.gpuSeconds == 0 ? 0 : d.busyGpuSeconds / d.gpuSeconds;
+            // idle share by cost where the GPUs are priced, by time where they are not
+            double idleShare = gpu.signum() > 0
+                    ? new BigDecimal(idle).divide(new BigDecimal(gpu), 6, java.math.RoundingMode.HALF_EVEN).doubleValue()
+                    : d.gpuSeconds == 0 ? 0 : 1 - utilization;
+            deploymentSpend.add(new ApiAnswers.DeploymentSpend(name, d.model, d.gpuModel, usd(Money.usdNanos(gpu)),
+                    perHour(gpu, spanMs), usd(Money.usdNanos(idle)), round3(d.gpuSeconds), round3(utilization), round3(idleShare),
+                    d.tokens));
         });
         return new ApiAnswers.Breakdown(Instant.ofEpochMilli(from).toString(), Instant.ofEpochMilli(to).toString(), minutes,
                 modelSpend, deploymentSpend);
     }
 
-    private static void addModel(Map<String, Object[]> models, String key, TeamWindow.ModelStats m) {
-        Object[] a = models.computeIfAbsent(key, k -> new Object[] {m.provider, m.model, new io.spendmonitor.streams.cost.FemtoSum(), 0L, 0L});
-        ((io.spendmonitor.streams.cost.FemtoSum) a[2]).add(m.cost.value());
-        a[3] = (long) a[3] + m.calls;
-        a[4] = (long) a[4] + m.input + m.output;
+    private static void addModel(Map<String, ModelSum> models, String key, TeamWindow.ModelStats m) {
+        ModelSum sum = models.computeIfAbsent(key, k -> new ModelSum(m.provider, m.model));
+        sum.cost.add(m.cost);
+        sum.calls += m.calls;
+        sum.tokens += m.input + m.output;
     }
 
     /** The team's break-even results of its evaluations in the last {@code minutes} evaluated minutes, per profile. */

@@ -58,7 +58,7 @@ class TeamQueriesTest {
     @Test
     void theBreakdownSumsModelsAndDeploymentsAndRatesThemOverTheSpan() {
         List<TeamWindow> span = List.of(window(0), window(1));
-        ApiAnswers.Breakdown b = TeamQueries.breakdown(span, T0.toEpochMilli(), T0.toEpochMilli() + 2 * MINUTE, 2, MINUTE);
+        ApiAnswers.Breakdown b = TeamQueries.breakdown(span, T0.toEpochMilli(), T0.toEpochMilli() + 2 * MINUTE, 2);
 
         assertThat(b.from()).isEqualTo("2026-03-02T10:00:00Z");
         assertThat(b.to()).isEqualTo("2026-03-02T10:02:00Z");
