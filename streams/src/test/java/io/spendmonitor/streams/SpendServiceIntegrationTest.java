@@ -180,7 +180,8 @@ class SpendServiceIntegrationTest {
     @Order(2)
     void theApiShapesArePinned() {
         JsonNode team = get(services.get(0), "/api/teams/team-0");
-        assertThat(fields(team)).containsExactly("team", "window", "horizon", "break_even", "alerts", "budget", "totals");
+        assertThat(fields(team)).containsExactly("team", "window", "horizon", "break_even", "alerts", "budget", "totals",
+                "provisional", "recent");
         assertThat(fields(team.get("window"))).containsExactly("start", "end", "final", "api_cost_usd", "gpu_cost_usd",
                 "idle_cost_usd", "tokens", "selfhost_tokens", "api_calls", "unpriced_calls", "idle_gpus");
         assertThat(fields(team.at("/window/tokens"))).containsExactly("input", "cached", "cache_write", "output");
@@ -205,6 +206,69 @@ class SpendServiceIntegrationTest {
         assertThat(get(services.get(1), "/api/teams").get("partial").asBoolean()).isFalse();
         JsonNode health = get(services.get(0), "/health");
         assertThat(health.get("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    @Order(2)
+    void theLiveFieldsOfTheApi() {
+        // stream time 10:20, grace 5 minutes: windows up to 10:15 are final, the ticks' 10:20 windows are open
+        JsonNode teams = get(services.get(1), "/api/teams");
+        JsonNode team0 = teams.get("teams").get(0);
+        assertThat(fields(team0)).containsExactly("team", "api_usd_per_hour", "gpu_usd_per_hour", "idle_gpus", "break_even",
+                "alerts", "last_window_end", "rate", "provisional", "budget_used");
+        // the latest final minute, 10:14, had no traffic (it stopped at 10:10): 0 $/h, whatever the horizon average says
+        assertThat(fields(team0.get("rate"))).containsExactly("window_start", "window_end", "final", "api_usd_per_hour", "gpu_usd_per_hour");
+        assertThat(team0.at("/rate/window_end").asText()).isEqualTo("2026-03-02T10:15:00Z");
+        assertThat(team0.at("/rate/api_usd_per_hour").asText()).isEqualTo("0.000000000");
+        assertThat(team0.at("/rate/gpu_usd_per_hour").asText()).isEqualTo("0.000000000");
+        assertThat(team0.get("api_usd_per_hour").asText()).isNotEqualTo("0.000000000"); // the horizon average still has the 10 busy minutes
+        assertThat(fields(team0.at("/provisional/0"))).containsExactly("start", "end", "final", "api_cost_usd", "gpu_cost_usd");
+        assertThat(team0.at("/provisional/0/start").asText()).isEqualTo("2026-03-02T10:20:00Z");
+        assertThat(team0.at("/provisional/0/final").asBoolean(true)).isFalse();
+        assertThat(team0.get("budget_used").isNull()).isTrue(); // no budget
+        // team-1: $0.0075 of $0.01 a day and of $1 a month
+        JsonNode team1 = teams.get("teams").get(1);
+        assertThat(team1.at("/budget_used/day").asDouble()).isEqualTo(0.75);
+        assertThat(team1.at("/budget_used/month").asDouble()).isEqualTo(0.0075);
+        JsonNode budget = get(services.get(0), "/api/teams/team-1").at("/budget/day");
+        assertThat(fields(budget)).containsExactly("period", "spend_usd", "budget_usd", "used", "forecast_usd");
+        // 10:15 is 615 of the day's 1,440 minutes: 0.0075 * 1440 / 615 = 10.8 / 615 = 0.0175609756... -> 0.017560976
+        assertThat(budget.get("forecast_usd").asText()).isEqualTo("0.017560976");
+        JsonNode recent = get(services.get(0), "/api/teams/team-0").get("recent");
+        assertThat(recent.get("minutes").asInt()).isEqualTo(15);
+        // 10:00 .. 10:15: the 10 busy minutes of $0.00075 and of $0.04 GPU
+        assertThat(recent.at("/models/0/cost_usd").asText()).isEqualTo("0.007500000");
+        assertThat(recent.at("/models/0/usd_per_hour").asText()).isEqualTo("0.030000000");     // 0.0075 * 60 / 15
+        assertThat(recent.at("/deployments/0/gpu_cost_usd").asText()).isEqualTo("0.400000000");
+        assertThat(recent.at("/deployments/0/usd_per_hour").asText()).isEqualTo("1.600000000"); // 0.4 * 4
+        assertThat(recent.at("/deployments/0/idle_share").asDouble()).isEqualTo(0.9);
+
+        // the break-even history: team-1's first evaluation (10:00-10:01) against one H100 at $2.40/h:
+        // 0.00075 / 0.04 = 0.01875, savings (0.00075 - 0.04) * 60 = -2.355 $/h
+        JsonNode history = get(services.get(0), "/api/teams/team-1/breakeven?minutes=60");
+        assertThat(fields(history)).containsExactly("team", "from", "to", "profiles");
+        JsonNode profile = history.at("/profiles/0");
+        assertThat(fields(profile)).containsExactly("profile", "mode", "api_model", "points");
+        assertThat(profile.get("profile").asText()).isEqualTo("llama-3.1-8b");
+        assertThat(profile.get("points").size()).isEqualTo(15); // the minutes ending 10:01 .. 10:15
+        assertThat(fields(profile.at("/points/0"))).containsExactly("end", "ratio", "savings_usd_per_hour");
+        assertThat(profile.at("/points/0/end").asLong()).isEqualTo(T0.plusSeconds(60).toEpochMilli());
+        assertThat(profile.at("/points/0/ratio").asDouble()).isCloseTo(0.01875, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(profile.at("/points/0/savings_usd_per_hour").asText()).isEqualTo("-2.355000000");
+        assertThat(status(services.get(0), "/api/teams/team-1/breakeven?minutes=0")).isEqualTo(400);
+
+        // team-1's alerts: the daily forecast ($0.0177 > $0.01) fired
+        JsonNode alerts = get(services.get(1), "/api/teams/team-1/alerts");
+        assertThat(fields(alerts)).containsExactly("team", "active", "recent", "partial");
+        assertThat(alerts.get("recent").findValuesAsText("team")).containsOnly("team-1");
+        assertThat(alerts.get("recent").findValuesAsText("type")).contains("BUDGET");
+
+        JsonNode timeline = get(services.get(0), "/api/timeline?minutes=60");
+        for (JsonNode p : timeline.get("points")) {
+            // final exactly when the window ended by 10:15
+            assertThat(p.get("final").asBoolean()).as(p.toString())
+                    .isEqualTo(p.get("start").asLong() < T0.plus(Duration.ofMinutes(15)).toEpochMilli());
+        }
     }
 
     @Test
@@ -287,17 +351,73 @@ class SpendServiceIntegrationTest {
         Path target = Path.of("target").toAbsolutePath();
         Files.createDirectories(target);
         String url = services.get(0).url() + "/";
-        String dom = chromium(chromium, target, "--dump-dom", "--virtual-time-budget=8000", url);
-        assertThat(dom).contains("data-loaded=\"true\"");
+        // one browser run a page (a start costs ~10 s here): the DOM and the screenshot together
+        Path screenshot = target.resolve("live-page.png");
+        String dom = chromium(chromium, target, "--dump-dom", "--screenshot=" + screenshot, "--window-size=1400,1500",
+                "--hide-scrollbars", "--virtual-time-budget=8000", url);
+        assertThat(dom).contains("data-loaded=\"true\"").doesNotContain("data-errors");
+        assertThat(consoleLines(target)).as("console messages of the overview").isEmpty();
         assertThat(points(dom, "chart-spend")).isGreaterThanOrEqualTo(10);
         assertThat(points(dom, "chart-teams")).isGreaterThanOrEqualTo(10 * TEAMS);
-        assertThat(points(dom, "chart-ratio")).isGreaterThanOrEqualTo(1);
-        assertThat(dom).contains("team-7");
-        Path screenshot = target.resolve("live-page.png");
-        chromium(chromium, target, "--screenshot=" + screenshot, "--window-size=1400,1500", "--virtual-time-budget=8000",
-                "--hide-scrollbars", url);
+        // the break-even history in event time: every team's profile has a ratio for each evaluated minute
+        assertThat(points(dom, "chart-ratio")).isGreaterThanOrEqualTo(10 * TEAMS);
+        assertThat(dom).contains("team-7").contains("href=\"/teams/team-7\"");
+
+        // the team page: team-0 has API calls and one H100 at 10 %
+        String teamUrl = services.get(0).url() + "/teams/team-0";
+        Path teamShot = target.resolve("team-page.png");
+        String team = chromium(chromium, target, "--dump-dom", "--screenshot=" + teamShot, "--window-size=1400,1900",
+                "--hide-scrollbars", "--virtual-time-budget=8000", teamUrl);
+        assertThat(team).contains("data-loaded=\"true\"").doesNotContain("data-errors");
+        assertThat(consoleLines(target)).as("console messages of the team page").isEmpty();
+        assertThat(points(team, "chart-team-spend")).isGreaterThanOrEqualTo(10);
+        assertThat(points(team, "chart-breakeven")).isGreaterThanOrEqualTo(10);
+        assertThat(points(team, "models")).isEqualTo(1);       // openai/gpt-4o-mini
+        assertThat(points(team, "deployments")).isEqualTo(1);  // llama
+        // the range picker's first range: the hour up to the open 10:20 window's end: 10:00..10:09 and 10:20
+        assertThat(team).containsPattern("id=\"range-result\"[^>]*data-windows=\"11\"");
+
         assertThat(screenshot).exists();
         assertThat(Files.size(screenshot)).isGreaterThan(20_000);
+        assertThat(Files.size(teamShot)).isGreaterThan(20_000);
+    }
+
+    @Test
+    @Order(5)
+    void anEventShowsOnThePageAsTheOpenMinuteWithinSeconds() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        Path target = Path.of("target").toAbsolutePath();
+        Files.createDirectories(target);
+        // 1M in + 1M out of gpt-4o-mini = 0.15 + 0.60 = $0.75, in team-3's open 10:20 window (stream time is 10:20)
+        long sent = System.nanoTime();
+        try (KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, AvroSerializer.class.getName(),
+                "schema.registry.url", cluster.schemaRegistryUrl()))) {
+            producer.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-3", TokenUsage.newBuilder()
+                    .setEventId("team-3-open").setTimestamp(T0.plus(Duration.ofMinutes(20)).plusSeconds(30)).setTeam("team-3")
+                    .setApplication("app").setProvider("openai").setModel("gpt-4o-mini")
+                    .setInputTokens(1_000_000).setOutputTokens(1_000_000).build()));
+        }
+        // the API first (polled every 50 ms: how fresh the open minute is), then the page
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                assertThat(get(services.get(1), "/api/teams").get("teams").get(3).at("/provisional/0/api_cost_usd").asText())
+                        .isEqualTo("0.750000000"));
+        long apiMs = (System.nanoTime() - sent) / 1_000_000;
+        String url = services.get(1).url() + "/";
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            String dom = chromium(chromium, target, "--dump-dom", "--virtual-time-budget=2000", url);
+            assertThat(dom).containsPattern("<tr data-team=\"team-3\">(?:(?!</tr>).)*data-open=\"0.75\"");
+        });
+        long pageMs = (System.nanoTime() - sent) / 1_000_000;
+        System.out.println("event to /api/teams provisional: " + apiMs + " ms; to the page (a headless browser start included): "
+                + pageMs + " ms");
+        JsonNode open = get(services.get(0), "/api/teams").get("teams").get(3);
+        assertThat(open.get("team").asText()).isEqualTo("team-3");
+        assertThat(open.at("/provisional/0/start").asText()).isEqualTo("2026-03-02T10:20:00Z");
+        assertThat(open.at("/provisional/0/final").asBoolean(true)).isFalse();
+        assertThat(open.at("/provisional/0/api_cost_usd").asText()).isEqualTo("0.750000000"); // 0 (the tick) + 0.75
     }
 
     @Test
@@ -313,6 +433,11 @@ class SpendServiceIntegrationTest {
         assertThat(get(survivor, "/api/teams/team-5").at("/totals/api_cost_usd").asText()).isEqualTo("0.007500000");
     }
 
+    /** Console messages chromium logged (--enable-logging=stderr --v=0): errors, CSP refusals, uncaught exceptions. */
+    private static List<String> consoleLines(Path target) throws IOException {
+        return Files.readAllLines(target.resolve("chromium.err")).stream().filter(l -> l.contains(":CONSOLE")).toList();
+    }
+
     private static int points(String dom, String chartId) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"" + chartId + "\"[^>]*data-points=\"(\\d+)\"").matcher(dom);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
@@ -322,7 +447,7 @@ class SpendServiceIntegrationTest {
         Path profile = Files.createTempDirectory("chromium-profile");
         List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--user-data-dir=" + profile));
+                "--disable-sync", "--no-first-run", "--enable-logging=stderr", "--v=0", "--user-data-dir=" + profile));
         command.addAll(List.of(args));
         Path out = target.resolve("chromium.out");
         Process process = new ProcessBuilder(command).redirectOutput(out.toFile())

@@ -56,8 +56,8 @@ public final class SpendHttpServer implements AutoCloseable {
     public static final String QUERY_PEERS = "spend.query.peers";
 
     /**
-     * What the live page needs and nothing more: its own scripts, styles and API (uPlot sets
-     * styles through the CSSOM, which style-src does not restrict), never framed.
+     * What the live page needs and nothing more: its own scripts, styles and API (its charts set
+     * colours and widths through the CSSOM, which style-src does not restrict), never framed.
      */
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -137,7 +137,11 @@ public final class SpendHttpServer implements AutoCloseable {
             routes.get("/api/teams", guarded(access.apiToken(), API_TOKEN_NEEDED, this::teams));
             routes.get("/api/teams/{team}", guarded(access.apiToken(), API_TOKEN_NEEDED, this::team));
             routes.get("/api/teams/{team}/cost", guarded(access.apiToken(), API_TOKEN_NEEDED, this::cost));
+            routes.get("/api/teams/{team}/breakeven", guarded(access.apiToken(), API_TOKEN_NEEDED, this::breakEven));
+            routes.get("/api/teams/{team}/alerts", guarded(access.apiToken(), API_TOKEN_NEEDED, this::teamAlerts));
             routes.get("/api/alerts", guarded(access.apiToken(), API_TOKEN_NEEDED, this::alerts));
+            // the team page: the same static page files, its path names the team
+            routes.get("/teams/{team}", this::teamPage);
             routes.get("/api/timeline", guarded(access.apiToken(), API_TOKEN_NEEDED, this::timeline));
             extraRoutes.accept(routes);
             routes.exception(ServiceUnavailableException.class, (e, ctx) -> {
@@ -280,6 +284,56 @@ public final class SpendHttpServer implements AutoCloseable {
         ctx.json(queries.localCost(team, from, to));
     }
 
+    /** Evaluated minutes a break-even history answer may span (the store keeps spend.breakeven.history). */
+    static final int MAX_BREAKEVEN_MINUTES = 24 * 60;
+
+    private void breakEven(Context ctx) {
+        String team = ctx.pathParam("team");
+        int minutes = minutes(ctx, 60, MAX_BREAKEVEN_MINUTES);
+        Optional<HostInfo> owner = forwarded(ctx) ? Optional.empty() : queries.ownerOf(team, self);
+        if (owner.isPresent()) {
+            relay(ctx, owner.get(), "/api/teams/" + encode(team) + "/breakeven?scope=local&minutes=" + minutes);
+            return;
+        }
+        ctx.json(queries.localBreakEven(team, minutes));
+    }
+
+    /**
+     * The team's alerts: what fires now (from the instance that owns the team) and the transitions
+     * every instance emitted for it while running (each keeps its last few hundred), newest first.
+     */
+    private void teamAlerts(Context ctx) {
+        String team = ctx.pathParam("team");
+        ApiAnswers.TeamAlerts local = queries.localTeamAlerts(team);
+        List<ApiAnswers.ActiveAlert> active = new ArrayList<>(local.active());
+        List<ApiAnswers.RecentAlert> recent = new ArrayList<>(local.recent());
+        boolean complete = fanOut(ctx, "/api/teams/" + encode(team) + "/alerts?scope=local", ApiAnswers.TeamAlerts.class, remote -> {
+            active.addAll(remote.active());
+            recent.addAll(remote.recent());
+        });
+        recent.sort(java.util.Comparator.comparing(ApiAnswers.RecentAlert::windowEnd).reversed());
+        ctx.json(new ApiAnswers.TeamAlerts(team, active, recent, !complete));
+    }
+
+    private void teamPage(Context ctx) throws IOException {
+        try (java.io.InputStream page = SpendHttpServer.class.getResourceAsStream("/public/team.html")) {
+            if (page == null) {
+                ctx.status(404);
+                return;
+            }
+            ctx.contentType("text/html; charset=utf-8").result(page.readAllBytes());
+        }
+    }
+
+    private static int minutes(Context ctx, int defaultMinutes, int max) {
+        String value = Optional.ofNullable(ctx.queryParam("minutes")).orElse(String.valueOf(defaultMinutes));
+        int minutes = value.matches("\\d{1,5}") ? Integer.parseInt(value) : -1;
+        if (minutes < 1 || minutes > max) {
+            throw new BadRequestException("'minutes' must be 1.." + max);
+        }
+        return minutes;
+    }
+
     private void alerts(Context ctx) {
         ApiAnswers.Alerts local = queries.localAlerts();
         List<ApiAnswers.ActiveAlert> active = new ArrayList<>(local.active());
@@ -293,11 +347,7 @@ public final class SpendHttpServer implements AutoCloseable {
     }
 
     private void timeline(Context ctx) {
-        String value = Optional.ofNullable(ctx.queryParam("minutes")).orElse("60");
-        int minutes = value.matches("\\d{1,4}") ? Integer.parseInt(value) : -1;
-        if (minutes < 1 || minutes > 24 * 60) {
-            throw new BadRequestException("'minutes' must be 1..1440");
-        }
+        int minutes = minutes(ctx, 60, 24 * 60);
         List<ApiAnswers.TimelinePoint> points = new ArrayList<>(queries.localTimeline(minutes));
         boolean complete = fanOut(ctx, "/api/timeline?scope=local&minutes=" + minutes, ApiAnswers.Timeline.class,
                 remote -> points.addAll(remote.points()));

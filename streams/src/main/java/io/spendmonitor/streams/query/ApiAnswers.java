@@ -21,9 +21,33 @@ public final class ApiAnswers {
     public record TeamList(List<TeamLine> teams, boolean partial) {
     }
 
+    /**
+     * {@code api_usd_per_hour} / {@code gpu_usd_per_hour}: the average over the break-even horizon
+     * (final minutes); {@code rate}: the latest final minute alone (0 when it had no data), so a
+     * team that stops shows 0 $/h one minute + the grace later; {@code provisional}: the open
+     * minutes, not final (they still change); {@code budget_used}: null without a budget.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record TeamLine(String team, String apiUsdPerHour, String gpuUsdPerHour, double idleGpus, BreakEvenView breakEven,
-                           List<ActiveAlert> alerts, String lastWindowEnd) {
+                           List<ActiveAlert> alerts, String lastWindowEnd, RateView rate, List<ProvisionalWindow> provisional,
+                           BudgetUsed budgetUsed) {
+    }
+
+    /** The spend rate of one final minute window: its cost * (1 hour / window size). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record RateView(String windowStart, String windowEnd, @JsonProperty("final") boolean isFinal, String apiUsdPerHour,
+                           String gpuUsdPerHour) {
+    }
+
+    /** A window still open (inside the grace): its amounts so far; {@code final} is always false. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ProvisionalWindow(String start, String end, @JsonProperty("final") boolean isFinal, String apiCostUsd,
+                                    String gpuCostUsd) {
+    }
+
+    /** Spend of the current period / its budget (final minutes), e.g. 0.75; null where that period has no budget. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record BudgetUsed(Double day, Double month) {
     }
 
     /** One self-host profile's break-even; {@code replicas} and {@code gpus} only in API mode. */
@@ -42,7 +66,26 @@ public final class ApiAnswers {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record TeamDetail(String team, WindowView window, HorizonView horizon, List<BreakEvenView> breakEven,
                              List<ActiveAlert> alerts, BudgetView budget,
-                             @JsonInclude(JsonInclude.Include.NON_NULL) TotalsView totals) {
+                             @JsonInclude(JsonInclude.Include.NON_NULL) TotalsView totals,
+                             List<ProvisionalWindow> provisional, @JsonInclude(JsonInclude.Include.NON_NULL) Breakdown recent) {
+    }
+
+    /**
+     * The team's spend by model and by deployment over its last {@code minutes} final minutes
+     * ([from, to), event time); rates are the cost over that span, per hour.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Breakdown(String from, String to, int minutes, List<ModelSpend> models, List<DeploymentSpend> deployments) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ModelSpend(String provider, String model, String costUsd, String usdPerHour, long calls, long tokens) {
+    }
+
+    /** {@code utilization}: busy GPU-seconds / GPU-seconds; {@code idle_share}: idle cost / GPU cost (1 - utilization when unpriced). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record DeploymentSpend(String deployment, String model, String gpuModel, String gpuCostUsd, String usdPerHour,
+                                  String idleCostUsd, double gpuSeconds, double utilization, double idleShare, long tokens) {
     }
 
     /** The team's latest window; {@code final} false while it can still change. */
@@ -64,8 +107,12 @@ public final class ApiAnswers {
     public record BudgetView(BudgetPeriodView day, BudgetPeriodView month) {
     }
 
+    /**
+     * {@code forecast_usd}: the spend so far extrapolated linearly to the period's end in event time,
+     * spend * period length / (end of the latest final minute - period start); null before any of it.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record BudgetPeriodView(String period, String spendUsd, String budgetUsd) {
+    public record BudgetPeriodView(String period, String spendUsd, String budgetUsd, Double used, String forecastUsd) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -94,6 +141,27 @@ public final class ApiAnswers {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record TimelinePoint(String team, long start, String apiCostUsd, String gpuCostUsd, String idleCostUsd, double idleGpus) {
+    public record TimelinePoint(String team, long start, String apiCostUsd, String gpuCostUsd, String idleCostUsd, double idleGpus,
+                                @JsonProperty("final") boolean isFinal) {
+    }
+
+    /** {@code GET /api/teams/{team}/breakeven}: the team's break-even ratio per profile, per evaluated minute. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record BreakEvenHistoryView(String team, String from, String to, List<ProfileHistory> profiles) {
+    }
+
+    /** One profile's points, oldest first. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ProfileHistory(String profile, String mode, String apiModel, List<RatioPoint> points) {
+    }
+
+    /** {@code end}: the evaluated window's end, epoch ms; {@code ratio} null: infinite. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record RatioPoint(long end, Double ratio, String savingsUsdPerHour) {
+    }
+
+    /** {@code GET /api/teams/{team}/alerts}: what fires now and the team's recent transitions, newest first. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record TeamAlerts(String team, List<ActiveAlert> active, List<RecentAlert> recent, boolean partial) {
     }
 }

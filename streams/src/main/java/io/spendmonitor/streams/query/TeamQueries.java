@@ -4,9 +4,11 @@ import io.spendmonitor.avro.TeamBudget;
 import io.spendmonitor.streams.cost.AlertType;
 import io.spendmonitor.streams.cost.AlertTransition;
 import io.spendmonitor.streams.cost.BreakEven;
+import io.spendmonitor.streams.cost.FemtoSum;
 import io.spendmonitor.streams.cost.Money;
 import io.spendmonitor.streams.cost.TeamState;
 import io.spendmonitor.streams.cost.TeamWindow;
+import io.spendmonitor.streams.topology.BreakEvenHistory;
 import io.spendmonitor.streams.topology.SpendTopology;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -123,7 +125,107 @@ public final class TeamQueries {
         }
         return new ApiAnswers.TeamLine(team, horizon.apiUsdPerHour(), horizon.gpuUsdPerHour(), round3(s.lastIdleGpus),
                 best == null ? null : breakEven(best), activeAlerts(team, s),
-                s.lastActivityMs == 0 ? null : Instant.ofEpochMilli(s.lastActivityMs).toString());
+                s.lastActivityMs == 0 ? null : Instant.ofEpochMilli(s.lastActivityMs).toString(), rate(team, s),
+                provisional(team, s.lastEvaluatedMs), budgetUsed(team, s));
+    }
+
+    /** The spend rate of the team's latest final window (0 $/h when that window had no data); null before any. */
+    private ApiAnswers.RateView rate(String team, TeamState s) {
+        if (s.lastEvaluatedMs <= 0) {
+            return null;
+        }
+        long start = s.lastEvaluatedMs - windowSizeMs;
+        TeamWindow w = windows().fetch(team, start);
+        java.math.BigInteger api = w == null ? java.math.BigInteger.ZERO : w.apiCost().value();
+        java.math.BigInteger gpu = w == null ? java.math.BigInteger.ZERO : w.gpuCost().value();
+        return new ApiAnswers.RateView(Instant.ofEpochMilli(start).toString(), Instant.ofEpochMilli(s.lastEvaluatedMs).toString(),
+                true, perHour(api, windowSizeMs), perHour(gpu, windowSizeMs));
+    }
+
+    /** Open windows hold at most the grace's worth of minutes; more than this many are not listed. */
+    static final int MAX_PROVISIONAL = 16;
+
+    /** The team's windows after the last evaluated one: open, their amounts so far. */
+    private List<ApiAnswers.ProvisionalWindow> provisional(String team, long evaluatedUpTo) {
+        List<ApiAnswers.ProvisionalWindow> open = new ArrayList<>();
+        try (WindowStoreIterator<TeamWindow> it = windows().fetch(team, Instant.ofEpochMilli(Math.max(0, evaluatedUpTo)),
+                Instant.ofEpochMilli(Long.MAX_VALUE / 2))) {
+            while (it.hasNext() && open.size() < MAX_PROVISIONAL) {
+                TeamWindow w = it.next().value;
+                if (w.windowStartMs() < evaluatedUpTo) {
+                    continue;
+                }
+                open.add(new ApiAnswers.ProvisionalWindow(Instant.ofEpochMilli(w.windowStartMs()).toString(),
+                        Instant.ofEpochMilli(w.windowStartMs() + windowSizeMs).toString(), false,
+                        usd(Money.usdNanos(w.apiCost())), usd(Money.usdNanos(w.gpuCost()))));
+            }
+        }
+        return open;
+    }
+
+    private ApiAnswers.BudgetUsed budgetUsed(String team, TeamState s) {
+        Optional<TeamBudget> b = budget(team);
+        if (b.isEmpty()) {
+            return null;
+        }
+        return new ApiAnswers.BudgetUsed(share(currentSpend(s.day, s.lastEvaluatedMs), b.get().getDailyUsd()),
+                share(currentSpend(s.month, s.lastEvaluatedMs), b.get().getMonthlyUsd()));
+    }
+
+    /** spend / budget to four decimals; null without a (positive) budget. */
+    static Double share(BigDecimal spend, BigDecimal budget) {
+        if (budget == null || budget.signum() <= 0) {
+            return null;
+        }
+        return spend.divide(budget, 4, java.math.RoundingMode.HALF_EVEN).doubleValue();
+    }
+
+    /** The period's spend if it is the period of the latest final window, else 0 (a new period has begun). */
+    private BigDecimal currentSpend(TeamState.BudgetPeriod p, long evaluatedUpTo) {
+        return isCurrent(p, evaluatedUpTo) ? p.spendUsd : BigDecimal.ZERO;
+    }
+
+    /** Whether the latest final window lies in the period (the evaluator counts a window in the period of its start). */
+    private boolean isCurrent(TeamState.BudgetPeriod p, long evaluatedUpTo) {
+        long[] bounds = periodBounds(p.period);
+        long latestStart = evaluatedUpTo - windowSizeMs;
+        return bounds != null && latestStart >= bounds[0] && latestStart < bounds[1];
+    }
+
+    /** [start, end) in epoch ms of a budget period "day:2026-03-02" or "month:2026-03" (UTC); null when unknown. */
+    static long[] periodBounds(String period) {
+        if (period == null) {
+            return null;
+        }
+        try {
+            if (period.startsWith("day:")) {
+                java.time.LocalDate day = java.time.LocalDate.parse(period.substring(4));
+                return new long[] {day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli(),
+                        day.plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli()};
+            }
+            if (period.startsWith("month:")) {
+                java.time.YearMonth month = java.time.YearMonth.parse(period.substring(6));
+                return new long[] {month.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli(),
+                        month.plusMonths(1).atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli()};
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /**
+     * The period's spend extrapolated linearly to its end, in event time: spend so far * period
+     * length / (end of the latest final window - period start), to the nano-dollar. Null when the
+     * period is not the current one or none of it has passed.
+     */
+    static BigDecimal forecast(BigDecimal spend, String period, long evaluatedUpTo) {
+        long[] bounds = periodBounds(period);
+        if (bounds == null || evaluatedUpTo <= bounds[0] || evaluatedUpTo > bounds[1]) {
+            return null;
+        }
+        return spend.multiply(BigDecimal.valueOf(bounds[1] - bounds[0]))
+                .divide(BigDecimal.valueOf(evaluatedUpTo - bounds[0]), 9, java.math.RoundingMode.HALF_EVEN);
     }
 
     /** DESIGN.md's team answer, or empty when this instance has no such team. */
@@ -135,14 +237,147 @@ public final class TeamQueries {
         }
         ApiAnswers.WindowView window = latest == null ? null : window(latest, s == null ? 0 : s.lastEvaluatedMs);
         if (s == null) {
-            return Optional.of(new ApiAnswers.TeamDetail(team, window, null, List.of(), List.of(), null, null));
+            return Optional.of(new ApiAnswers.TeamDetail(team, window, null, List.of(), List.of(), null, null,
+                    provisional(team, 0), null));
         }
         ApiAnswers.TotalsView totals = new ApiAnswers.TotalsView(
                 usd(s.modelTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)),
                 usd(s.gpuTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)),
                 usd(s.gpuTotals.values().stream().map(t -> t.idleCostUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
         return Optional.of(new ApiAnswers.TeamDetail(team, window, horizon(s),
-                s.lastBreakEven.stream().map(TeamQueries::breakEven).toList(), activeAlerts(team, s), budgetOf(team, s), totals));
+                s.lastBreakEven.stream().map(TeamQueries::breakEven).toList(), activeAlerts(team, s), budgetOf(team, s), totals,
+                provisional(team, s.lastEvaluatedMs), breakdown(team, s.lastEvaluatedMs, BREAKDOWN_MINUTES)));
+    }
+
+    /** The span of the team page's spend by model and deployment: the last 15 final minutes. */
+    static final int BREAKDOWN_MINUTES = 15;
+
+    /** Spend by model and by deployment over the final windows in [to - minutes, to); null before any final window. */
+    private ApiAnswers.Breakdown breakdown(String team, long to, int minutes) {
+        if (to <= 0) {
+            return null;
+        }
+        long from = to - minutes * windowSizeMs;
+        List<TeamWindow> span = new ArrayList<>();
+        try (WindowStoreIterator<TeamWindow> it = windows().fetch(team, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to - 1))) {
+            it.forEachRemaining(kv -> span.add(kv.value));
+        }
+        return breakdown(span, from, to, minutes);
+    }
+
+    /** One model's sums over a span of windows. */
+    private static final class ModelSum {
+        final String provider;
+        final String model;
+        final FemtoSum cost = new FemtoSum();
+        long calls;
+        long tokens;
+
+        ModelSum(String provider, String model) {
+            this.provider = provider;
+            this.model = model;
+        }
+    }
+
+    /** One deployment's sums over a span of windows. */
+    private static final class DeploymentSum {
+        String model;
+        String gpuModel;
+        final FemtoSum gpuCost = new FemtoSum();
+        final FemtoSum busyCost = new FemtoSum();
+        double gpuSeconds;
+        double busyGpuSeconds;
+        long tokens;
+    }
+
+    /** Pure: sums the windows by model (API and self-hosted) and by deployment; rates over the whole span. */
+    static ApiAnswers.Breakdown breakdown(List<TeamWindow> span, long from, long to, int minutes) {
+        long spanMs = to - from;
+        Map<String, ModelSum> models = new java.util.TreeMap<>();
+        Map<String, DeploymentSum> deployments = new java.util.TreeMap<>();
+        for (TeamWindow w : span) {
+            w.apiModels().forEach((key, m) -> addModel(models, key, m));
+            w.selfhostModels().forEach((key, m) -> addModel(models, io.spendmonitor.schemas.Providers.SELF_HOSTED + "/" + key, m));
+            w.deployments().forEach((name, d) -> {
+                DeploymentSum sum = deployments.computeIfAbsent(name, k -> new DeploymentSum());
+                sum.model = d.model != null ? d.model : sum.model;
+                sum.gpuModel = d.gpuModel != null ? d.gpuModel : sum.gpuModel;
+                sum.gpuCost.add(d.gpuCost);
+                sum.busyCost.add(d.busyCost);
+                sum.gpuSeconds += d.gpuSeconds;
+                sum.busyGpuSeconds += d.busyGpuSeconds;
+                sum.tokens += d.tokens;
+            });
+        }
+        List<ApiAnswers.ModelSpend> modelSpend = new ArrayList<>();
+        models.values().forEach(m -> modelSpend.add(new ApiAnswers.ModelSpend(m.provider, m.model, usd(Money.usdNanos(m.cost)),
+                perHour(m.cost.value(), spanMs), m.calls, m.tokens)));
+        List<ApiAnswers.DeploymentSpend> deploymentSpend = new ArrayList<>();
+        deployments.forEach((name, d) -> {
+            java.math.BigInteger gpu = d.gpuCost.value();
+            java.math.BigInteger idle = d.gpuCost.minus(d.busyCost);
+            double utilization = d.gpuSeconds == 0 ? 0 : d.busyGpuSeconds / d.gpuSeconds;
+            // idle share by cost where the GPUs are priced, by time where they are not
+            double idleShare = gpu.signum() > 0
+                    ? new BigDecimal(idle).divide(new BigDecimal(gpu), 6, java.math.RoundingMode.HALF_EVEN).doubleValue()
+                    : d.gpuSeconds == 0 ? 0 : 1 - utilization;
+            deploymentSpend.add(new ApiAnswers.DeploymentSpend(name, d.model, d.gpuModel, usd(Money.usdNanos(gpu)),
+                    perHour(gpu, spanMs), usd(Money.usdNanos(idle)), round3(d.gpuSeconds), round3(utilization), round3(idleShare),
+                    d.tokens));
+        });
+        return new ApiAnswers.Breakdown(Instant.ofEpochMilli(from).toString(), Instant.ofEpochMilli(to).toString(), minutes,
+                modelSpend, deploymentSpend);
+    }
+
+    private static void addModel(Map<String, ModelSum> models, String key, TeamWindow.ModelStats m) {
+        ModelSum sum = models.computeIfAbsent(key, k -> new ModelSum(m.provider, m.model));
+        sum.cost.add(m.cost);
+        sum.calls += m.calls;
+        sum.tokens += m.input + m.output;
+    }
+
+    /** The team's break-even results of its evaluations in the last {@code minutes} evaluated minutes, per profile. */
+    public ApiAnswers.BreakEvenHistoryView localBreakEven(String team, int minutes) {
+        TeamState s = teamStates().get(team);
+        if (s == null || s.lastEvaluatedMs <= 0) {
+            return new ApiAnswers.BreakEvenHistoryView(team, null, null, List.of());
+        }
+        long to = s.lastEvaluatedMs;
+        long from = to - minutes * windowSizeMs;
+        ReadOnlyWindowStore<String, List<BreakEvenHistory.Point>> store = store(SpendTopology.BREAKEVEN_STORE, ks -> ks.store(
+                StoreQueryParameters.fromNameAndType(SpendTopology.BREAKEVEN_STORE, QueryableStoreTypes.windowStore())));
+        Map<String, ApiAnswers.ProfileHistory> byProfile = new java.util.TreeMap<>();
+        try (WindowStoreIterator<List<BreakEvenHistory.Point>> it = store.fetch(team, Instant.ofEpochMilli(from),
+                Instant.ofEpochMilli(to - 1))) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                long end = kv.key + windowSizeMs;
+                for (BreakEvenHistory.Point p : kv.value) {
+                    byProfile.computeIfAbsent(p.profile() + " " + p.mode(), k -> new ApiAnswers.ProfileHistory(p.profile(), p.mode(),
+                            p.apiModel(), new ArrayList<>())).points().add(new ApiAnswers.RatioPoint(end, p.ratio(),
+                            usd(p.savingsUsdPerHour())));
+                }
+            }
+        }
+        return new ApiAnswers.BreakEvenHistoryView(team, Instant.ofEpochMilli(from).toString(), Instant.ofEpochMilli(to).toString(),
+                new ArrayList<>(byProfile.values()));
+    }
+
+    /** What fires for the team now (when this instance owns it) and its transitions this instance emitted. */
+    public ApiAnswers.TeamAlerts localTeamAlerts(String team) {
+        TeamState s = teamStates().get(team);
+        List<ApiAnswers.RecentAlert> recent = new ArrayList<>();
+        for (AlertTransition t : recentAlerts.list()) {
+            if (t.team().equals(team)) {
+                recent.add(recent(t));
+            }
+        }
+        return new ApiAnswers.TeamAlerts(team, s == null ? List.of() : activeAlerts(team, s), recent, false);
+    }
+
+    private static ApiAnswers.RecentAlert recent(AlertTransition t) {
+        return new ApiAnswers.RecentAlert(t.alertId(), t.team(), t.type().name(), t.subject(), t.state(),
+                Instant.ofEpochMilli(t.windowEndMs()).toString(), t.summary());
     }
 
     private TeamWindow latestWindow(String team) {
@@ -169,7 +404,7 @@ public final class TeamQueries {
                 perHour(s.horizonGpuCostFemto, horizonMs));
     }
 
-    private static String perHour(java.math.BigInteger femto, long horizonMs) {
+    static String perHour(java.math.BigInteger femto, long horizonMs) {
         return usd(Money.usdNanos(Money.usd(femto).multiply(BigDecimal.valueOf(3_600_000))
                 .divide(BigDecimal.valueOf(horizonMs), 15, java.math.RoundingMode.HALF_EVEN)));
     }
@@ -209,11 +444,15 @@ public final class TeamQueries {
         if (b.isEmpty()) {
             return null;
         }
-        return new ApiAnswers.BudgetView(period(s.day, b.get().getDailyUsd()), period(s.month, b.get().getMonthlyUsd()));
+        return new ApiAnswers.BudgetView(period(s.day, b.get().getDailyUsd(), s.lastEvaluatedMs),
+                period(s.month, b.get().getMonthlyUsd(), s.lastEvaluatedMs));
     }
 
-    private static ApiAnswers.BudgetPeriodView period(TeamState.BudgetPeriod p, BigDecimal budget) {
-        return new ApiAnswers.BudgetPeriodView(p.period, usd(Money.usdNanos(p.spendUsd)), budget == null ? null : usd(Money.usdNanos(budget)));
+    private ApiAnswers.BudgetPeriodView period(TeamState.BudgetPeriod p, BigDecimal budget, long evaluatedUpTo) {
+        boolean current = isCurrent(p, evaluatedUpTo);
+        BigDecimal spend = current ? p.spendUsd : BigDecimal.ZERO;
+        return new ApiAnswers.BudgetPeriodView(p.period, usd(Money.usdNanos(p.spendUsd)), budget == null ? null : usd(Money.usdNanos(budget)),
+                share(spend, budget), current ? usd(forecast(p.spendUsd, p.period, evaluatedUpTo)) : null);
     }
 
     /** Exact sums over this team's minute windows that start in [from, to). */
@@ -239,6 +478,13 @@ public final class TeamQueries {
             }
         }
         List<ApiAnswers.TimelinePoint> points = new ArrayList<>();
+        Map<String, Long> evaluatedUpTo = new java.util.HashMap<>();
+        try (KeyValueIterator<String, TeamState> it = teamStates().all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                evaluatedUpTo.put(kv.key, kv.value.lastEvaluatedMs);
+            }
+        }
         if (latest == 0) {
             return points;
         }
@@ -248,7 +494,8 @@ public final class TeamQueries {
                 var kv = it.next();
                 TeamWindow w = kv.value;
                 points.add(new ApiAnswers.TimelinePoint(kv.key.key(), w.windowStartMs(), usd(Money.usdNanos(w.apiCost())),
-                        usd(Money.usdNanos(w.gpuCost())), usd(Money.usdNanos(w.idleCostFemto())), round3(w.idleGpus(windowSizeMs))));
+                        usd(Money.usdNanos(w.gpuCost())), usd(Money.usdNanos(w.idleCostFemto())), round3(w.idleGpus(windowSizeMs)),
+                        w.windowStartMs() + windowSizeMs <= evaluatedUpTo.getOrDefault(kv.key.key(), 0L)));
             }
         }
         return points;
@@ -265,8 +512,7 @@ public final class TeamQueries {
         }
         List<ApiAnswers.RecentAlert> recent = new ArrayList<>();
         for (AlertTransition t : recentAlerts.list()) {
-            recent.add(new ApiAnswers.RecentAlert(t.alertId(), t.team(), t.type().name(), t.subject(), t.state(),
-                    Instant.ofEpochMilli(t.windowEndMs()).toString(), t.summary()));
+            recent.add(recent(t));
         }
         return new ApiAnswers.Alerts(active, recent, false);
     }
@@ -276,7 +522,7 @@ public final class TeamQueries {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    private static String usd(BigDecimal amount) {
+    static String usd(BigDecimal amount) {
         return amount == null ? null : Money.usdNanos(amount).toPlainString();
     }
 }

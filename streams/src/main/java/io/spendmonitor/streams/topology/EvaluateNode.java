@@ -59,6 +59,7 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     private KeyValueStore<String, TeamState> teams;
     private WindowStore<String, TeamWindow> windowStore;
     private KeyValueStore<String, TeamBudget> budgets;
+    private WindowStore<String, List<BreakEvenHistory.Point>> breakEvenHistory;
     private boolean loaded;
     private final Map<String, TeamState> states = new HashMap<>();
     private final Set<String> dirtyStates = new LinkedHashSet<>();
@@ -92,6 +93,7 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         this.windowStore = context.getStateStore(SpendTopology.WINDOW_STORE);
         this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
         this.openWindows = buffers.openWindows(context);
+        this.breakEvenHistory = context.getStateStore(SpendTopology.BREAKEVEN_STORE);
         CommitHookStore hook = context.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
         hook.listener(new CommitHookStore.Listener() {
             @Override
@@ -227,6 +229,10 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
             return;
         }
         dirtyStates.add(team); // written at the commit: once, however many minutes it is evaluated for
+        if (!state.lastBreakEven.isEmpty() && state.lastEvaluatedMs == windowEnd) {
+            // the history in event time: this minute's results, under the minute's window
+            breakEvenHistory.put(team, BreakEvenHistory.of(state.lastBreakEven), windowEnd - settings.windowSizeMs());
+        }
         listener.evaluated(team, state, windowEnd);
         for (AlertTransition t : transitions) {
             context.forward(new Record<>(team, toAvro(t), windowEnd - 1), SpendTopology.ALERTS_SINK);

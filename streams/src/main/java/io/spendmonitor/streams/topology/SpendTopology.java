@@ -32,7 +32,7 @@ import java.time.Duration;
  *   admit:    event rules, future / late events, duplicate ids        (open-window-ids, partition-clock)
  *   price:    {@link io.spendmonitor.streams.cost.Pricing} at the event's own time (pure)
  *   window:   the open windows ({@link OpenWindows}); closes final ones (team-windows, partition-clock)
- *   evaluate: break-even, idle capacity, budgets, alerts               (team-state, team-budgets)
+ *   evaluate: break-even, idle capacity, budgets, alerts               (team-state, team-budgets, team-breakeven)
  *   spend.price-catalog ─► price-catalog store (global)    spend.team-budgets ─► team-budgets store (global)
  * </pre>
  */
@@ -61,6 +61,8 @@ public final class SpendTopology {
     public static final String WINDOW_STORE = "team-windows";
     public static final String TEAM_STATE_STORE = "team-state";
     public static final String CLOCK_STORE = "partition-clock";
+    /** Each evaluation's break-even results by (team, minute): the history the page draws ({@link BreakEvenHistory}). */
+    public static final String BREAKEVEN_STORE = "team-breakeven";
 
     private SpendTopology() {
     }
@@ -127,6 +129,13 @@ public final class SpendTopology {
                 Serdes.String(), StateSerdes.teamWindow()), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TEAM_STATE_STORE),
                 Serdes.String(), StateSerdes.teamState()), EVALUATE_NODE);
+        Duration breakEvenRetention = config.duration(BreakEvenHistory.RETENTION);
+        if (breakEvenRetention.compareTo(settings.windowSize()) < 0) {
+            throw new IllegalArgumentException("'" + BreakEvenHistory.RETENTION + "' must be at least one window");
+        }
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(BREAKEVEN_STORE, breakEvenRetention, settings.windowSize(), false),
+                Serdes.String(), BreakEvenHistory.serde()), EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),
                 Serdes.String(), Serdes.Long()), ADMIT_NODE, WINDOW_NODE);
 

@@ -132,6 +132,55 @@ class SpendHttpServerTest {
     }
 
     @Test
+    void theBreakEvenHistoryIsBoundedAndTheTeamPageIsServedForAnyTeamPath() throws Exception {
+        String base = start(new SpendHttpServer.Access(BearerToken.ofNullable("api-s3cret"), null, Set.of()));
+
+        for (String minutes : new String[] {"0", "1441", "-5", "abc", "99999999999"}) {
+            HttpResponse<String> r = get(base + "/api/teams/search/breakeven?minutes=" + minutes, "Bearer api-s3cret");
+            assertThat(r.statusCode()).as(minutes).isEqualTo(400);
+            assertThat(r.body()).contains("'minutes' must be 1..1440");
+        }
+        assertThat(get(base + "/api/teams/search/breakeven?minutes=60", null).statusCode()).isEqualTo(401);
+        assertThat(get(base + "/api/teams/search/alerts", null).statusCode()).isEqualTo(401);
+        // past the token, without Streams: retryable
+        assertThat(get(base + "/api/teams/search/breakeven", "Bearer api-s3cret").statusCode()).isEqualTo(503);
+        assertThat(get(base + "/api/teams/search/alerts", "Bearer api-s3cret").statusCode()).isEqualTo(503);
+
+        // the team page holds no data: open, with the same headers as the overview
+        HttpResponse<String> page = get(base + "/teams/search%20team", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValue(SpendHttpServer.CONTENT_SECURITY_POLICY);
+        assertThat(page.body()).contains("/team.js").doesNotContain("<script>").doesNotContain("style=");
+        assertThat(get(base + "/team.js", null).statusCode()).isEqualTo(200);
+        assertThat(get(base + "/charts.js", null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void bothPagesShowAnErrorStateWhenTheAppCannotAnswerAndThrowNothing() throws Exception {
+        String base = start(SpendHttpServer.Access.open()); // no Streams: every /api answer is a 503
+
+        for (String page : new String[] {"/", "/teams/search"}) {
+            String dom = dumpDom(base + page);
+            assertThat(dom).as(page).contains("data-state=\"error\"").contains("the app is starting or rebalancing")
+                    .doesNotContain("data-errors");
+            java.util.regex.Matcher banner = java.util.regex.Pattern.compile("<div id=\"banner\"[^>]*>").matcher(dom);
+            assertThat(banner.find()).isTrue();
+            assertThat(banner.group()).as(page).doesNotContain("hidden");
+        }
+    }
+
+    private static String dumpDom(String url) throws Exception {
+        java.nio.file.Path profile = java.nio.file.Files.createTempDirectory("chromium-profile");
+        Process process = new ProcessBuilder("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile, "--dump-dom",
+                "--virtual-time-budget=3000", url).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dom = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return dom;
+    }
+
+    @Test
     void peersAreHostPortPairs() {
         assertThat(SpendHttpServer.Access.parsePeers(" a.example:8080, 10.0.0.2:9000 ,")).containsExactlyInAnyOrder("a.example:8080", "10.0.0.2:9000");
         assertThat(SpendHttpServer.Access.parsePeers(null)).isEmpty();
