@@ -150,6 +150,11 @@ class OtlpIngestIntegrationTest {
             assertThat(partial.get("rejectedSpans").asText()).isEqualTo("1");
             assertThat(partial.get("errorMessage").asText()).startsWith("1 GenAI span rejected (missing-team: 1)");
 
+            HttpResponse<String> formPost = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/traces"))
+                    .header("Content-Type", "text/plain").header("Authorization", "Bearer " + INGEST_TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(formPost.statusCode()).isEqualTo(415);
+
             // the retried span reached Kafka twice; the topology must count it once
             List<ConsumerRecord<String, TokenUsage>> records = KafkaTopicReader.read(cluster, prefix + "llm.token-usage",
                     TokenUsage.class, 5);
