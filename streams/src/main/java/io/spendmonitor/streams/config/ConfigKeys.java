@@ -59,6 +59,8 @@ public final class ConfigKeys {
                     "OpenTelemetry's convention: gen_ai.usage.input_tokens includes cache reads and writes (false: they are added, as in Anthropic's raw usage)"),
             key("spend.attribution.otel-attributes", STRING, "customer,feature",
                     "span (or resource) attributes copied into a call's labels: `attribute` or `attribute=label`, comma-separated"),
+            key("spend.call-costs.enabled", BOOLEAN, "false",
+                    "write every priced API call to `spend.call-costs` (Avro CallCost: the call, the price entry used, the exact cost), exactly once"),
             // alert delivery (NotifierConfig)
             secret(NotifierConfig.SLACK_URL, "Slack incoming-webhook URL"),
             key(NotifierConfig.WEBHOOK_URL, STRING, null, "generic webhook URL (requests signed with the webhook secret)"),
