@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.spendmonitor.avro.ApiModelPrice;
+import io.spendmonitor.avro.CallCost;
 import io.spendmonitor.avro.PriceEntry;
 import io.spendmonitor.avro.TokenUsage;
 import io.spendmonitor.cluster.KafkaCluster;
@@ -95,7 +96,7 @@ class OtlpIngestIntegrationTest {
                 SpendMonitorCli.class.getName(), "run", "-b", cluster.bootstrapServers(), "-r", cluster.schemaRegistryUrl(),
                 "--http-host", "127.0.0.1", "--http-port", "0", "--state-dir", dir.resolve("state").toString(),
                 "--application-id", prefix + "app", "-X", "spend.topic.prefix=" + prefix, "-X", "spend.topics.partitions=3",
-                "--ingest-token-file", ingestTokenFile.toString(), "--api-token-file", apiTokenFile.toString());
+                "-X", "spend.call-costs.enabled=true", "--ingest-token-file", ingestTokenFile.toString(), "--api-token-file", apiTokenFile.toString());
         Path out = dir.resolve("run.out");
         Path err = dir.resolve("run.err");
         Process app = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -187,6 +188,14 @@ class OtlpIngestIntegrationTest {
                 assertThat(team.statusCode()).as(team.body()).isEqualTo(200);
                 assertThat(JSON.readTree(team.body()).at("/totals/api_cost_usd").asText()).as(team.body()).isEqualTo("0.015874200");
             });
+            // the per-call topic, read as a transactional consumer sees it: three calls (the retried one once) and the tick
+            List<CallCost> callCosts = committed(prefix + "spend.call-costs", 4);
+            assertThat(callCosts).extracting(c -> c.getCostUsd().toPlainString()).containsExactlyInAnyOrder(
+                    "0.015450000000000", "0.000154200000000", "0.000270000000000", "0.000000000000000");
+            CallCost sonnet = callCosts.stream().filter(c -> c.getProvider().equals("anthropic")).findFirst().orElseThrow();
+            assertThat(sonnet.getPriceSubject()).isEqualTo("api|anthropic|claude-sonnet-4-5|");
+            assertThat(sonnet.getPriceEffectiveFrom()).isEqualTo(Instant.parse("2025-01-01T00:00:00Z"));
+            assertThat(sonnet.getLabels()).containsExactlyEntriesOf(Map.of("customer", "acme"));
             assertThat(Files.readString(err)).doesNotContain(INGEST_TOKEN);
         } finally {
             app.destroy();
@@ -194,6 +203,34 @@ class OtlpIngestIntegrationTest {
                 app.destroyForcibly();
             }
         }
+    }
+
+    /** Every committed record of {@code topic} once at least {@code count} arrived, and a little more time for extras. */
+    private List<CallCost> committed(String topic, int count) {
+        List<CallCost> values = new ArrayList<>();
+        try (var registry = io.spendmonitor.schemas.registry.RestSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
+             org.apache.kafka.clients.consumer.KafkaConsumer<String, CallCost> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                     Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                             org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                             org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"),
+                     new org.apache.kafka.common.serialization.StringDeserializer(),
+                     new io.spendmonitor.schemas.serde.AvroDeserializer<>(registry, CallCost.class))) {
+            var partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return values.size() >= count;
+            });
+            // everything up to the end offsets: a copy would be there by now (the tick's window closed after these)
+            var end = consumer.endOffsets(partitions);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+            });
+        }
+        return values;
     }
 
     private interface Calls {
