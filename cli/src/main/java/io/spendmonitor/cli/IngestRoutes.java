@@ -4,7 +4,10 @@ import io.javalin.http.Context;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import io.spendmonitor.producers.ingest.IngestMediaType;
 import io.spendmonitor.producers.ingest.IngestService;
+import io.spendmonitor.producers.ingest.otlp.OtlpSettings;
+import io.spendmonitor.producers.ingest.otlp.OtlpTraceIngest;
 import io.spendmonitor.producers.jsonl.EventType;
+import io.spendmonitor.schemas.rules.EventRules;
 import io.spendmonitor.schemas.Topics;
 import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
 import io.spendmonitor.schemas.registry.SchemaRegistrySettings;
@@ -17,7 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-/** HTTP ingest on the {@code run} port: POST /ingest/token-usage and /ingest/gpu-utilization. */
+/** HTTP ingest on the {@code run} port: POST /ingest/token-usage, /ingest/gpu-utilization and OTLP's /v1/traces. */
 final class IngestRoutes {
     private IngestRoutes() {
     }
@@ -49,8 +52,52 @@ final class IngestRoutes {
     }
 
     static void register(JavalinDefaultRoutingApi app, IngestService ingest) {
+        register(app, ingest, otlp(ingest, Map.of(), DEFAULT_MAX_DECODED_BYTES));
+    }
+
+    /** The ingest routes and OTLP's {@code POST /v1/traces}, which takes the same token. */
+    static void register(JavalinDefaultRoutingApi app, IngestService ingest, OtlpTraceIngest otlp) {
         app.post("/ingest/token-usage", ctx -> handle(ctx, ingest, EventType.TOKEN_USAGE));
         app.post("/ingest/gpu-utilization", ctx -> handle(ctx, ingest, EventType.GPU_UTILIZATION));
+        app.post("/v1/traces", ctx -> traces(ctx, ingest, otlp));
+    }
+
+    /** The largest OTLP body after gunzip when none is configured: the default --max-request-bytes. */
+    static final long DEFAULT_MAX_DECODED_BYTES = 5L * 1024 * 1024;
+
+    /**
+     * OTLP trace ingest publishing through {@code ingest}, with the app's settings
+     * ({@code spend.otlp.*}, {@code spend.attribution.otel-attributes}, the time rules).
+     *
+     * @param maxDecodedBytes largest body after gunzip (the app's --max-request-bytes)
+     */
+    static OtlpTraceIngest otlp(IngestService ingest, Map<String, Object> config, long maxDecodedBytes) {
+        EventRules rules = EventRules.defaults();
+        Object min = config.get("spend.timestamp.min");
+        Object ahead = config.get("spend.timestamp.max-ahead");
+        if (min != null || ahead != null) {
+            rules = new EventRules(min == null ? EventRules.DEFAULT_MINIMUM : java.time.Instant.parse(min.toString()),
+                    ahead == null ? EventRules.DEFAULT_MAX_AHEAD : java.time.Duration.parse(ahead.toString()));
+        }
+        return new OtlpTraceIngest(OtlpSettings.fromConfig(config), rules, ingest::publishTokenUsage, maxDecodedBytes,
+                ingest.maxEvents(), java.time.Clock.systemUTC());
+    }
+
+    private static void traces(Context ctx, IngestService ingest, OtlpTraceIngest otlp) {
+        OtlpTraceIngest.Response response;
+        if (!ingest.authorized(ctx.header("Authorization"))) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            response = OtlpTraceIngest.error(401, "missing or wrong bearer token (Authorization: Bearer <token>)");
+        } else {
+            OtlpTraceIngest.Encoding encoding = OtlpTraceIngest.encoding(ctx.header("Content-Type"));
+            if (encoding == null) {
+                ctx.header("Accept-Post", "application/x-protobuf, application/json");
+                response = OtlpTraceIngest.error(415, "Content-Type must be application/x-protobuf or application/json");
+            } else {
+                response = otlp.export(encoding, ctx.header("Content-Encoding"), ctx.bodyAsBytes());
+            }
+        }
+        ctx.status(response.status()).contentType(response.contentType()).result(response.body());
     }
 
     private static void handle(Context ctx, IngestService ingest, EventType type) {

@@ -121,8 +121,9 @@ public final class RunCommand implements Runnable {
         Tokens tokens = tokens(spec.commandLine().getErr(), System.getenv());
         SpendConfig config = config();
         var ingest = IngestRoutes.service(config.asMap(), tokens.ingest(), maxRequestEvents);
+        var otlp = IngestRoutes.otlp(ingest, config.asMap(), maxRequestBytes);
         SpendService service = start(config, new SpendService.Options(httpHost, httpPort, advertisedHost, maxRequestBytes,
-                app -> IngestRoutes.register(app, ingest), io.spendmonitor.streams.topology.SpendListener.NONE,
+                app -> IngestRoutes.register(app, ingest, otlp), io.spendmonitor.streams.topology.SpendListener.NONE,
                 tokens.api(), tokens.metrics()));
         AlertNotifier notifier = startNotifier(config, service);
         CountDownLatch stopped = new CountDownLatch(1);

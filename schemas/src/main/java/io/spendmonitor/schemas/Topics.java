@@ -43,6 +43,7 @@ public final class Topics {
     private final TopicSpec<String, TeamCostWindow> teamCosts;
     private final TopicSpec<String, SpendAlert> alerts;
     private final TopicSpec<byte[], byte[]> deadLetter;
+    private final TopicSpec<String, io.spendmonitor.avro.CallCost> callCosts;
     /**
      * Writes the dead-letter copies of decoded events. The topic holds several record types, so the
      * subject is topic + record name ({@code spend.dead-letter-io.spendmonitor.avro.GpuUtilization}):
@@ -77,6 +78,9 @@ public final class Topics {
         this.deadLetterValues = new io.spendmonitor.schemas.serde.AvroSerializer<>(registry, new AvroSerdeConfig(
                 serdeConfig.autoRegisterSchemas(), serdeConfig.keySubjectStrategy(),
                 io.spendmonitor.schemas.serde.SubjectNameStrategy.TOPIC_RECORD), false);
+        // written only with spend.call-costs.enabled=true; one record per priced call, for warehouse sinks
+        this.callCosts = new TopicSpec<>(prefix + "spend.call-costs", key,
+                AvroSerde.specific(io.spendmonitor.avro.CallCost.class, registry, serdeConfig, false), false, results);
         this.deadLetter = new TopicSpec<>(prefix + "spend.dead-letter", Serdes.ByteArray(), Serdes.ByteArray(), false,
                 Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
     }
@@ -127,6 +131,11 @@ public final class Topics {
         return deadLetter;
     }
 
+    /** {@code spend.call-costs}: every priced call, when {@code spend.call-costs.enabled=true}. */
+    public TopicSpec<String, io.spendmonitor.avro.CallCost> callCosts() {
+        return callCosts;
+    }
+
     /** The serializer of decoded events sent to the dead-letter topic (one subject per record type). */
     public org.apache.kafka.common.serialization.Serializer<Object> deadLetterValueSerializer() {
         return deadLetterValues;
@@ -149,6 +158,6 @@ public final class Topics {
 
     /** All topics, inputs first. */
     public List<TopicSpec<?, ?>> all() {
-        return List.of(tokenUsage, gpuUtilization, priceCatalog, teamBudgets, teamCosts, alerts, deadLetter);
+        return List.of(tokenUsage, gpuUtilization, priceCatalog, teamBudgets, teamCosts, alerts, deadLetter, callCosts);
     }
 }

@@ -81,6 +81,7 @@ class ConfluentJsInteropTest {
                 .setOutputTokens(640).setServiceTier(null)
                 .setReportedCostUsd(new BigDecimal("-12.500000001"))
                 .setAttributes(Map.of("a", "1", "b", "ü€"))
+                .setLabels(Map.of("customer", "acme", "feature", "ü€"))
                 .build();
         Path schemaFile = Files.writeString(dir.resolve("schema.avsc"), TokenUsage.getClassSchema().toString());
         Path valuesFile = Files.writeString(dir.resolve("values.json"), JSON.writeValueAsString(canonical(usage)));

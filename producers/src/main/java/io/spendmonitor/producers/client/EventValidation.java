@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Fills the defaults the client library promises (a random event_id, timestamp now, no attributes)
+ * Fills the defaults the client library promises (a random event_id, timestamp now, no attributes, no labels)
  * and checks the event with {@link EventRules}, the rules the topology applies, so that an event
  * the topology would dead-letter fails at once instead. An invalid event is the caller's bug: an
  * {@link IllegalArgumentException} names the field and the reason, e.g.
@@ -32,7 +32,8 @@ final class EventValidation {
             throw new IllegalArgumentException("token_usage event is null");
         }
         boolean needsEventId = event.getEventId() == null || event.getEventId().isBlank();
-        boolean complete = !needsEventId && event.getTimestamp() != null && event.getAttributes() != null;
+        boolean complete = !needsEventId && event.getTimestamp() != null && event.getAttributes() != null
+                && event.getLabels() != null;
         // the all-fields constructor copies without the builder's own checks: the rules below report instead
         TokenUsage candidate = complete ? event : new TokenUsage(
                 needsEventId ? UUID.randomUUID().toString() : event.getEventId(),
@@ -40,7 +41,8 @@ final class EventValidation {
                 event.getTeam(), event.getApplication(), event.getProvider(), event.getModel(), event.getDeployment(),
                 event.getInputTokens(), event.getCachedInputTokens(), event.getCacheWriteInputTokens(), event.getOutputTokens(),
                 event.getServiceTier(), event.getLatencyMs(), event.getReportedCostUsd(),
-                event.getAttributes() == null ? Map.of() : event.getAttributes());
+                event.getAttributes() == null ? Map.of() : event.getAttributes(),
+                event.getLabels() == null ? Map.of() : event.getLabels());
         require("token_usage", RULES.check(candidate, clock.millis()));
         BigDecimal cost = atMoneyScale(candidate.getReportedCostUsd());
         if (cost != candidate.getReportedCostUsd()) {

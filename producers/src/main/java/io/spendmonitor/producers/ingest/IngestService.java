@@ -152,6 +152,25 @@ public final class IngestService implements AutoCloseable {
         return new Response(accepted == 0 ? 400 : 200, answer);
     }
 
+    /** The most events one request may carry. */
+    public int maxEvents() {
+        return maxEvents;
+    }
+
+    /**
+     * Publishes token-usage events that already passed EventRules (OTLP ingest), keyed by team, and
+     * waits for Kafka's acknowledgement.
+     *
+     * @throws IllegalStateException when Kafka did not take them; the message is safe to show
+     */
+    public int publishTokenUsage(List<io.spendmonitor.avro.TokenUsage> events) {
+        List<ParsedEvent> parsed = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            parsed.add(new ParsedEvent(i + 1, EventType.TOKEN_USAGE, events.get(i).getTeam(), events.get(i)));
+        }
+        return send(parsed);
+    }
+
     /** One string per event: an array's elements, a single object, or the lines of JSON lines. */
     static List<String> lines(String text, EventType type) {
         String trimmed = text.strip();

@@ -72,6 +72,12 @@ final class EventIds {
         ObjectNode attributes = f.objectNode();
         new java.util.TreeMap<>(u.getAttributes()).forEach(attributes::put);
         a.add(attributes);
+        // labels came with schema v2: only a labelled call adds them, so an unlabelled call keeps the id it always had
+        if (u.getLabels() != null && !u.getLabels().isEmpty()) {
+            ObjectNode labels = f.objectNode();
+            new java.util.TreeMap<>(u.getLabels()).forEach(labels::put);
+            a.add(labels);
+        }
         try {
             return JSON.writeValueAsBytes(a);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -214,6 +214,7 @@ public final class EventLineParser {
                 .setLatencyMs(f.optionalWhole("latency_ms"))
                 .setReportedCostUsd(f.optionalMoney("reported_cost_usd"))
                 .setAttributes(f.stringMap("attributes"))
+                .setLabels(f.stringMap("labels"))
                 .build();
         String eventId = f.optionalName("event_id");
         // the id derived from the content is a placeholder while the rules run (it is always valid)

@@ -43,6 +43,14 @@ public final class EventRules {
     public static final int MONEY_SCALE = 9;
     public static final BigDecimal MONEY_LIMIT = BigDecimal.TEN.pow(18 - MONEY_SCALE);
     public static final String SELF_HOSTED = "self-hosted";
+    /**
+     * Attribution labels per call. They become metric labels, JSON keys and Avro map entries on every
+     * priced call, so a hostile client must not be able to make one call large: 32 labels of at most
+     * 64 + 200 characters is under 9 kB.
+     */
+    public static final int MAX_LABELS = 32;
+    public static final int MAX_LABEL_KEY_LENGTH = 64;
+    public static final int MAX_LABEL_VALUE_LENGTH = MAX_NAME_LENGTH;
 
     private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
     private static final BigDecimal MAX_SAMPLE_USD_SECONDS_PER_HOUR = MAX_GPU_SAMPLE_USD.multiply(SECONDS_PER_HOUR);
@@ -171,7 +179,62 @@ public final class EventRules {
             return new Violation(RejectReason.BAD_REPORTED_COST, "reported_cost_usd must be a USD amount from 0 to "
                     + "999999999.999999999 with at most 9 decimals, got " + Decimals.preview(reported));
         }
-        return attributes(u.getAttributes());
+        if ((v = attributes(u.getAttributes())) != null) {
+            return v;
+        }
+        return labelsViolation(u.getLabels());
+    }
+
+    /** Why {@code labels} are not acceptable attribution labels, or empty (null counts as none). */
+    public static Optional<Violation> labelsProblem(Map<String, String> labels) {
+        return Optional.ofNullable(labelsViolation(labels));
+    }
+
+    private static Violation labelsViolation(Map<String, String> labels) {
+        if (labels == null || labels.isEmpty()) {
+            return null;
+        }
+        if (labels.size() > MAX_LABELS) {
+            return fail(RejectReason.BAD_LABELS, "labels has " + labels.size() + " entries, at most " + MAX_LABELS + " are allowed");
+        }
+        for (Map.Entry<String, String> e : labels.entrySet()) {
+            String key = e.getKey();
+            Violation v;
+            if ((v = labelKey(key)) != null) {
+                return v;
+            }
+            String value = e.getValue();
+            if (value == null || value.isEmpty()) {
+                return fail(RejectReason.BAD_LABELS, "labels." + key + " is empty");
+            }
+            if (value.length() > MAX_LABEL_VALUE_LENGTH) {
+                return fail(RejectReason.BAD_LABELS, "labels." + key + " is longer than " + MAX_LABEL_VALUE_LENGTH + " characters");
+            }
+            if ((v = name("labels." + key, value)) != null) {
+                return fail(RejectReason.BAD_LABELS, v.message());
+            }
+        }
+        return null;
+    }
+
+    /** Label keys name a query parameter and a metric label value: letters, digits, '_', '.', '-' only. */
+    private static Violation labelKey(String key) {
+        if (key == null || key.isEmpty()) {
+            return fail(RejectReason.BAD_LABELS, "labels has an empty key");
+        }
+        if (key.length() > MAX_LABEL_KEY_LENGTH) {
+            return fail(RejectReason.BAD_LABELS, "a labels key is longer than " + MAX_LABEL_KEY_LENGTH + " characters ("
+                    + key.length() + ")");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+            if (!ok) {
+                return fail(RejectReason.BAD_LABELS, "labels key '" + Decimals.preview(key.substring(0, i))
+                        + "…' contains U+" + hex(c) + " (keys are letters, digits, '_', '.', '-')");
+            }
+        }
+        return null;
     }
 
     private Violation violation(GpuUtilization g, long nowMillis) {

@@ -41,7 +41,13 @@ public enum RejectReason {
     /** reported_cost_usd negative, finer than the nano-dollar, or not below one billion (Avro decimal(18, 9)). */
     BAD_REPORTED_COST("bad-reported-cost"),
     /** An attribute with a null or empty key, a null value, or control characters. */
-    BAD_ATTRIBUTES("bad-attributes");
+    BAD_ATTRIBUTES("bad-attributes"),
+    /**
+     * Attribution labels: more than {@link EventRules#MAX_LABELS}, a key that is empty, longer than
+     * {@link EventRules#MAX_LABEL_KEY_LENGTH} or not of letters, digits, '_', '.', '-', or a value that
+     * is empty or not a good name (at most {@link EventRules#MAX_LABEL_VALUE_LENGTH} printable characters).
+     */
+    BAD_LABELS("bad-labels");
 
     private final String wire;
 

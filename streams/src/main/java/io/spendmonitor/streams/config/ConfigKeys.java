@@ -57,6 +57,15 @@ public final class ConfigKeys {
             key(SpendMetrics.MAX_MODELS, INTEGER, "50", "values per team of each label that comes from data (model, provider, deployment, gpu_model, subject); the rest fold into `other`"),
             key(io.spendmonitor.streams.http.SpendHttpServer.QUERY_PEERS, STRING, null,
                     "`host:port,...`: the only instances queries are forwarded to (unset: any instance of the group)"),
+            // OTLP ingest (POST /v1/traces; OtlpSettings in producers names the same keys)
+            key("spend.otlp.team-attributes", STRING, "spend.team,service.namespace",
+                    "span or resource attributes that name a GenAI span's team, the first one set wins; a span with none is rejected (missing-team)"),
+            key("spend.otlp.cache-tokens-in-input", BOOLEAN, "true",
+                    "OpenTelemetry's convention: gen_ai.usage.input_tokens includes cache reads and writes (false: they are added, as in Anthropic's raw usage)"),
+            key("spend.attribution.otel-attributes", STRING, "customer,feature",
+                    "span (or resource) attributes copied into a call's labels: `attribute` or `attribute=label`, comma-separated"),
+            key("spend.call-costs.enabled", BOOLEAN, "false",
+                    "write every priced API call to `spend.call-costs` (Avro CallCost: the call, the price entry used, the exact cost), exactly once"),
             // alert delivery (NotifierConfig)
             secret(NotifierConfig.SLACK_URL, "Slack incoming-webhook URL"),
             key(NotifierConfig.WEBHOOK_URL, STRING, null, "generic webhook URL (requests signed with the webhook secret)"),

@@ -63,6 +63,28 @@ public final class PriceCatalog {
         return find(PriceKeys.apiSubject(provider, model, null), atMillis, ApiPrice.class);
     }
 
+    /** The catalog entry a price came from: its subject and effective_from. */
+    public record Version(String subject, long effectiveFromMillis) {
+    }
+
+    /** Which entry {@link #apiPrice} takes for these arguments (the same lookup), for the per-call cost records. */
+    public Optional<Version> apiPriceVersion(String provider, String model, String serviceTier, long atMillis) {
+        if (serviceTier != null && !serviceTier.isEmpty()) {
+            Optional<Version> tiered = version(PriceKeys.apiSubject(provider, model, serviceTier), atMillis);
+            if (tiered.isPresent()) {
+                return tiered;
+            }
+        }
+        return version(PriceKeys.apiSubject(provider, model, null), atMillis);
+    }
+
+    private Optional<Version> version(String subject, long atMillis) {
+        NavigableMap<Long, Object> subjectVersions = versions.get(subject);
+        Map.Entry<Long, Object> entry = subjectVersions == null ? null : subjectVersions.floorEntry(atMillis);
+        return entry == null || !(entry.getValue() instanceof ApiPrice) ? Optional.empty()
+                : Optional.of(new Version(subject, entry.getKey()));
+    }
+
     public Optional<BigDecimal> gpuUsdPerHour(String gpuModel, long atMillis) {
         return find(PriceKeys.gpuSubject(gpuModel), atMillis, BigDecimal.class);
     }

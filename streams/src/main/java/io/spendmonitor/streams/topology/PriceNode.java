@@ -19,12 +19,19 @@ final class PriceNode implements Processor<String, NodeMessages.Admitted, String
     private final Pricing pricing;
     private final PriceCatalog catalog;
     private final SpendListener listener;
+    private final boolean callCosts;
     private ProcessorContext<String, Object> context;
 
     PriceNode(PriceCatalog catalog, SpendListener listener) {
+        this(catalog, listener, false);
+    }
+
+    /** @param callCosts also write every priced call to {@code spend.call-costs} ({@link CallCostRecords}) */
+    PriceNode(PriceCatalog catalog, SpendListener listener, boolean callCosts) {
         this.catalog = catalog;
         this.pricing = new Pricing(catalog);
         this.listener = listener;
+        this.callCosts = callCosts;
     }
 
     @Override
@@ -66,6 +73,11 @@ final class PriceNode implements Processor<String, NodeMessages.Admitted, String
             reason = p.reason();
             priced = new NodeMessages.Priced(p, null, event.idHash());
             sink = SpendTopology.DEAD_LETTER_TOKEN_SINK;
+            if (callCosts && outcome == Pricing.Outcome.PRICED && event.original() instanceof io.spendmonitor.avro.TokenUsage u) {
+                var call = event.call();
+                catalog.apiPriceVersion(call.provider(), call.model(), call.serviceTier(), call.timestampMs()).ifPresent(version ->
+                        context.forward(record.withValue(CallCostRecords.of(u, version, p.costFemto())), SpendTopology.CALL_COSTS_SINK));
+            }
         } else {
             Pricing.PricedSample p = pricing.price(event.sample());
             outcome = p.outcome();

@@ -51,6 +51,8 @@ public final class SpendTopology {
     public static final String ALERTS_SINK = "alerts-sink";
     public static final String DEAD_LETTER_TOKEN_SINK = "dead-letter-token-usage-sink";
     public static final String DEAD_LETTER_GPU_SINK = "dead-letter-gpu-utilization-sink";
+    /** Only with spend.call-costs.enabled=true: the default topology keeps its names. */
+    public static final String CALL_COSTS_SINK = "call-costs-sink";
 
     public static final String PRICE_STORE = "price-catalog";
     public static final String BUDGET_STORE = "team-budgets";
@@ -115,7 +117,8 @@ public final class SpendTopology {
         TaskBuffers buffers = new TaskBuffers(settings.windowSizeMs(), settings.graceMs());
         topology.addProcessor(ADMIT_NODE, (ProcessorSupplier) () -> new AdmitNode(buffers, validator, maxAheadMs, listener),
                 TOKEN_USAGE_SOURCE, GPU_SOURCE);
-        topology.addProcessor(PRICE_NODE, (ProcessorSupplier) () -> new PriceNode(catalog, listener), ADMIT_NODE);
+        boolean callCosts = CallCostRecords.enabled(config.asMap());
+        topology.addProcessor(PRICE_NODE, (ProcessorSupplier) () -> new PriceNode(catalog, listener, callCosts), ADMIT_NODE);
         topology.addProcessor(WINDOW_NODE, (ProcessorSupplier) () -> new WindowNode(buffers, settings.windowSizeMs(),
                 settings.graceMs(), listener), PRICE_NODE);
         topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
@@ -147,6 +150,10 @@ public final class SpendTopology {
                 topics.deadLetterValueSerializer(), ADMIT_NODE, PRICE_NODE);
         topology.addSink(DEAD_LETTER_GPU_SINK, topics.deadLetter().name(), Serdes.String().serializer(),
                 topics.deadLetterValueSerializer(), ADMIT_NODE, PRICE_NODE);
+        if (callCosts) {
+            topology.addSink(CALL_COSTS_SINK, topics.callCosts().name(), Serdes.String().serializer(),
+                    topics.callCosts().valueSerde().serializer(), PRICE_NODE);
+        }
         return topology;
     }
 
