@@ -140,7 +140,15 @@ class CounterMonotonicityIntegrationTest {
                 assertThat(cost).isCloseTo(calls * 0.00045, org.assertj.core.data.Offset.offset(1e-9));
             });
             sleep(3000); // a few more scrapes by Prometheus
+            // Prometheus (while both apps still run): series were scraped from both instances, and none
+            // of them reset (per instance), nor their max over the instances
+            assertThat(promValue(prom, "count(count by (instance) (count_over_time(llm_api_cost_usd_total[15m])))")).isEqualTo(2);
+            assertThat(promValue(prom, "sum(resets(llm_api_cost_usd_total[15m]))")).isZero();
+            assertThat(promValue(prom, "sum(resets(llm_tokens_total[15m]))")).isZero();
+            assertThat(promValue(prom, "sum(resets((max without(instance) (llm_api_cost_usd_total))[15m:1s]))")).isZero();
         } finally {
+            prometheus.destroy();
+            prometheus.waitFor(10, TimeUnit.SECONDS);
             publishing.set(false);
             scraping.set(false);
             scraper.join(10_000);
@@ -163,17 +171,6 @@ class CounterMonotonicityIntegrationTest {
         }
         assertThat(observations).as("scrapes that saw spend").isGreaterThan(100);
 
-        try {
-            // Prometheus: series were scraped, and none of them reset (per instance), nor their max over the instances
-            assertThat(promValue(prom, "count(llm_api_cost_usd_total)")).isPositive();
-            assertThat(promValue(prom, "sum(resets(llm_api_cost_usd_total[15m]))")).isZero();
-            assertThat(promValue(prom, "sum(resets(llm_tokens_total[15m]))")).isZero();
-            assertThat(promValue(prom, "sum(resets((max without(instance) (llm_api_cost_usd_total))[15m:1s]))")).isZero();
-            assertThat(promValue(prom, "count(count by (instance) (llm_api_cost_usd_total))")).isEqualTo(2);
-        } finally {
-            prometheus.destroy();
-            prometheus.waitFor(10, TimeUnit.SECONDS);
-        }
     }
 
     private void publish(String prefix, AtomicBoolean publishing, AtomicLong published) {
