@@ -64,6 +64,10 @@ public final class ConfigKeys {
                     "OpenTelemetry's convention: gen_ai.usage.input_tokens includes cache reads and writes (false: they are added, as in Anthropic's raw usage)"),
             key("spend.attribution.otel-attributes", STRING, "customer,feature",
                     "span (or resource) attributes copied into a call's labels: `attribute` or `attribute=label`, comma-separated"),
+            key(SpendConfig.ATTRIBUTION_KEYS, STRING, "customer,feature",
+                    "label keys whose spend is aggregated per team and window (cost and tokens per value; other keys are carried, not aggregated)"),
+            key(SpendConfig.ATTRIBUTION_MAX_VALUES, INTEGER, "100",
+                    "values of one label key a team's window keeps by name; the rest are summed under `other`"),
             key("spend.call-costs.enabled", BOOLEAN, "false",
                     "write every priced API call to `spend.call-costs` (Avro CallCost: the call, the price entry used, the exact cost), exactly once"),
             // alert delivery (NotifierConfig)

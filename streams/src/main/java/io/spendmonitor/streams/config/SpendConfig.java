@@ -35,6 +35,8 @@ public final class SpendConfig {
     public static final String BUDGET_WARN_FRACTION = "spend.budget.warn-fraction";
     public static final String BUDGET_FORECAST_MIN_ELAPSED = "spend.budget.forecast-min-elapsed";
     public static final String SPIKE_FACTOR = "spend.spike.factor";
+    public static final String ATTRIBUTION_KEYS = "spend.attribution.keys";
+    public static final String ATTRIBUTION_MAX_VALUES = "spend.attribution.max-values";
     public static final String SPIKE_MIN_USD = "spend.spike.min-usd";
     /** Gone in 0.1: de-duplication now lasts as long as a window can change (see the README). */
     static final String REMOVED_DEDUPE_RETENTION = "spend.dedupe.retention";
@@ -80,6 +82,7 @@ public final class SpendConfig {
         config.timestampMin();
         config.duration(TIMESTAMP_MAX_AHEAD);
         config.duration(TEAM_EVICTION);
+        config.attributionMaxValues();
         return config;
     }
 
@@ -122,6 +125,26 @@ public final class SpendConfig {
                 integer(BREAKEVEN_EVALUATIONS), decimal(BREAKEVEN_MARGIN), decimal(IDLE_UTILIZATION),
                 integer(IDLE_FIRE_WINDOWS), integer(IDLE_RESOLVE_WINDOWS), decimal(BUDGET_WARN_FRACTION),
                 decimal(BUDGET_FORECAST_MIN_ELAPSED), decimal(SPIKE_FACTOR), new java.math.BigDecimal(string(SPIKE_MIN_USD)));
+    }
+
+    /** The label keys whose spend is aggregated ({@value #ATTRIBUTION_KEYS}). */
+    public java.util.Set<String> attributionKeys() {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (String k : string(ATTRIBUTION_KEYS).split(",")) {
+            if (!k.isBlank()) {
+                keys.add(k.trim());
+            }
+        }
+        return java.util.Set.copyOf(keys);
+    }
+
+    /** Values of one attribution key a team's window keeps by name ({@value #ATTRIBUTION_MAX_VALUES}). */
+    public int attributionMaxValues() {
+        int max = integer(ATTRIBUTION_MAX_VALUES);
+        if (max < 2 || max > 10_000) {
+            throw new IllegalArgumentException("'" + ATTRIBUTION_MAX_VALUES + "' must be between 2 and 10000, got " + max);
+        }
+        return max;
     }
 
     public Duration windowRetention() {

@@ -17,7 +17,15 @@ import java.util.Map;
  * @param sinceMs start of the team's first window (an order for the metrics' team cap that does
  *                not change as teams come and go)
  */
-public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus) {
+public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus, List<AttributedLine> attributed) {
+
+    public LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus) {
+        this(sinceMs, models, gpus, List.of());
+    }
+
+    /** API cost, calls and tokens of one value of one attribution key (customer, feature, ...). */
+    public record AttributedLine(String key, String value, BigDecimal costUsd, long calls, long tokens) {
+    }
 
     /** Calls of one model; {@code costUsd} is zero for self-hosted models (their cost is GPU time). */
     public record ModelLine(String provider, String model, BigDecimal costUsd, long calls, long input, long cached,
@@ -33,7 +41,7 @@ public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus
      * own order). Returns whether the state changed (it must then be written).
      */
     public static boolean giveKeys(TeamState state, Collection<TeamWindow> open) {
-        int before = state.modelTotals.size() + state.gpuTotals.size();
+        int before = state.modelTotals.size() + state.gpuTotals.size() + attributedCount(state);
         for (TeamWindow w : open) {
             w.apiModels().forEach((key, m) -> state.apiTotals(key, m.provider, m.model));
             w.selfhostModels().keySet().forEach(state::selfhostTotals);
@@ -42,8 +50,10 @@ public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus
                     state.gpuTotals(d.deployment, d.gpuModel);
                 }
             }
+            w.attribution().forEach((key, values) -> values.keySet().forEach(
+                    value -> state.attributedTotals(key, value, TeamEvaluator.MAX_ATTRIBUTED_VALUES)));
         }
-        return state.modelTotals.size() + state.gpuTotals.size() != before;
+        return state.modelTotals.size() + state.gpuTotals.size() + attributedCount(state) != before;
     }
 
     /** The team's totals plus its open windows (call {@link #giveKeys} first). Does not change {@code state}. */
@@ -84,6 +94,26 @@ public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus
                 sums[1] = sums[1].add(Money.usd(d.idleCostFemto()));
             }
         }
+        Map<String, Map<String, Object[]>> attributed = new LinkedHashMap<>(); // cost, calls, tokens
+        state.attributedTotals.forEach((key, values) -> {
+            Map<String, Object[]> byValue = new LinkedHashMap<>();
+            values.forEach((value, a) -> byValue.put(value, new Object[] {a.costUsd, a.calls, a.tokens}));
+            attributed.put(key, byValue);
+        });
+        for (TeamWindow w : open) {
+            w.attribution().forEach((key, values) -> {
+                Map<String, Object[]> byValue = attributed.get(key);
+                values.forEach((value, a) -> {
+                    Object[] sums = byValue.containsKey(value) ? byValue.get(value) : byValue.get(TeamWindow.OTHER);
+                    sums[0] = ((BigDecimal) sums[0]).add(a.cost.usd());
+                    sums[1] = Math.addExact((Long) sums[1], a.calls);
+                    sums[2] = Math.addExact((Long) sums[2], a.tokens);
+                });
+            });
+        }
+        List<AttributedLine> attributedLines = new ArrayList<>();
+        attributed.forEach((key, values) -> values.forEach((value, sums) ->
+                attributedLines.add(new AttributedLine(key, value, (BigDecimal) sums[0], (Long) sums[1], (Long) sums[2]))));
         List<ModelLine> models = new ArrayList<>(names.size());
         names.forEach((key, t) -> {
             long[] c = counts.get(key);
@@ -91,7 +121,7 @@ public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus
         });
         List<GpuLine> gpus = new ArrayList<>(gpuNames.size());
         gpuNames.forEach((key, g) -> gpus.add(new GpuLine(g.deployment, g.gpuModel, gpu.get(key)[0], gpu.get(key)[1])));
-        return new LiveSpend(since, List.copyOf(models), List.copyOf(gpus));
+        return new LiveSpend(since, List.copyOf(models), List.copyOf(gpus), List.copyOf(attributedLines));
     }
 
     /** The key a name's amounts go to: its own once given one, else the fold ({@link #giveKeys} has given it). */
@@ -103,6 +133,14 @@ public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus
             throw new IllegalStateException("no key for '" + own + "': giveKeys was not called");
         }
         return fold;
+    }
+
+    private static int attributedCount(TeamState state) {
+        int n = 0;
+        for (Map<String, TeamState.AttributedTotals> values : state.attributedTotals.values()) {
+            n += values.size();
+        }
+        return n;
     }
 
     private static void add(long[] c, TeamWindow.ModelStats m) {

@@ -121,7 +121,19 @@ public final class TeamEvaluator {
             g.gpuSeconds += d.gpuSeconds;
             g.lastUtilization = d.utilization();
         }
+        window.attribution().forEach((key, values) -> values.forEach((value, a) -> {
+            TeamState.AttributedTotals t = state.attributedTotals(key, value, MAX_ATTRIBUTED_VALUES);
+            t.costUsd = t.costUsd.add(a.cost.usd());
+            t.calls += a.calls;
+            t.tokens += a.tokens;
+        }));
     }
+
+    /**
+     * Attribution values a team's lifetime totals keep by name, per key (a window keeps at most
+     * {@code spend.attribution.max-values} of its own; over a team's life more may come).
+     */
+    public static final int MAX_ATTRIBUTED_VALUES = 256;
 
     private static void add(TeamState.ModelTotals t, TeamWindow.ModelStats m) {
         t.calls += m.calls;

@@ -51,6 +51,26 @@ public final class TeamState {
     public Map<String, GpuTotals> gpuTotals = new java.util.LinkedHashMap<>();
     /** Idle GPU equivalents of the last finalized window with data. */
     public double lastIdleGpus;
+    /**
+     * Lifetime spend of the finalized windows by attribution key, then value (first values seen
+     * keep their names, later ones past the per-key cap go to "other"; insertion order kept).
+     */
+    public Map<String, Map<String, AttributedTotals>> attributedTotals = new java.util.LinkedHashMap<>();
+
+    /** Calls, tokens and API cost of one attribution value since the team's first window. */
+    public static final class AttributedTotals {
+        public BigDecimal costUsd = BigDecimal.ZERO;
+        public long calls;
+        public long tokens;
+    }
+
+    /** The totals an attribution value's calls go to: its own, or "other" once {@code maxValues} of the key are named. */
+    public AttributedTotals attributedTotals(String key, String value, int maxValues) {
+        Map<String, AttributedTotals> values = attributedTotals.computeIfAbsent(key, k -> new java.util.LinkedHashMap<>());
+        boolean fold = values.size() >= maxValues - 1 && !values.containsKey(value);
+        return values.computeIfAbsent(fold ? TeamWindow.OTHER : value, v -> new AttributedTotals());
+    }
+
     /** SPEND_SPIKE's state ({@link SpendSpike}). */
     public SpikeState spike = new SpikeState();
 
@@ -216,6 +236,17 @@ public final class TeamState {
         });
         c.lastIdleGpus = lastIdleGpus;
         c.spike = spike.copy();
+        attributedTotals.forEach((key, values) -> {
+            Map<String, AttributedTotals> vc = new java.util.LinkedHashMap<>();
+            values.forEach((value, a) -> {
+                AttributedTotals ac = new AttributedTotals();
+                ac.costUsd = a.costUsd;
+                ac.calls = a.calls;
+                ac.tokens = a.tokens;
+                vc.put(value, ac);
+            });
+            c.attributedTotals.put(key, vc);
+        });
         return c;
     }
 

@@ -43,6 +43,8 @@ public final class TeamWindow {
     private final Map<String, ModelStats> apiModels = new TreeMap<>();
     private final Map<String, ModelStats> selfhostModels = new TreeMap<>();
     private final Map<String, DeploymentStats> deployments = new TreeMap<>();
+    /** Spend by attribution label: key (customer, feature, ...) then value; see {@link #addAttribution}. */
+    private final Map<String, Map<String, Attributed>> attribution = new TreeMap<>();
 
     public TeamWindow(long windowStartMs) {
         this.windowStartMs = windowStartMs;
@@ -101,6 +103,38 @@ public final class TeamWindow {
         public java.math.BigInteger idleCostFemto() {
             return gpuCost.minus(busyCost);
         }
+    }
+
+    /** Calls, tokens and API cost of one value of one attribution key. */
+    public static final class Attributed {
+        public long calls;
+        public long tokens;
+        public final FemtoSum cost = new FemtoSum();
+    }
+
+    /**
+     * Adds a call to the attribution of each of its labels whose key is in {@code keys}: the first
+     * {@code maxValues} values of a key keep their name, the rest are summed under {@link #OTHER}.
+     * {@code costFemto} is the call's API cost (0 for self-hosted and unpriced calls).
+     */
+    public void addAttribution(Map<String, String> labels, java.util.Set<String> keys, int maxValues, long costFemto,
+                               TokenCounts tokens) {
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            if (!keys.contains(label.getKey()) || label.getValue() == null) {
+                continue;
+            }
+            Map<String, Attributed> values = attribution.computeIfAbsent(label.getKey(), k -> new TreeMap<>());
+            String value = values.size() >= maxValues && !values.containsKey(label.getValue()) ? OTHER : label.getValue();
+            Attributed a = values.computeIfAbsent(value, v -> new Attributed());
+            a.calls++;
+            a.tokens = Math.addExact(a.tokens, tokens.throughputTokens());
+            a.cost.add(costFemto);
+        }
+    }
+
+    /** Spend by attribution key and value (sorted). */
+    public Map<String, Map<String, Attributed>> attribution() {
+        return attribution;
     }
 
     /** An API call; {@code costFemto} null when no price was in force (counted, flagged, not costed). */
@@ -291,9 +325,10 @@ public final class TeamWindow {
 
     // ---- compact binary form for the window store (a version byte first, so it can evolve) ----
 
-    /** 1: money as longs (read still); 2: money as {@link FemtoSum}. */
+    /** 1: money as longs (read still); 2: money as {@link FemtoSum}; 3: with the attribution (2 still read). */
     private static final byte FORMAT_LONGS = 1;
-    private static final byte FORMAT = 2;
+    private static final byte FORMAT_NO_ATTRIBUTION = 2;
+    private static final byte FORMAT = 3;
 
     public void writeTo(DataOutput out) throws IOException {
         out.writeByte(FORMAT);
@@ -323,11 +358,22 @@ public final class TeamWindow {
             d.busyCost.writeTo(out);
             out.writeLong(d.tokens);
         }
+        out.writeInt(attribution.size());
+        for (Map.Entry<String, Map<String, Attributed>> key : attribution.entrySet()) {
+            out.writeUTF(key.getKey());
+            out.writeInt(key.getValue().size());
+            for (Map.Entry<String, Attributed> value : key.getValue().entrySet()) {
+                out.writeUTF(value.getKey());
+                out.writeLong(value.getValue().calls);
+                out.writeLong(value.getValue().tokens);
+                value.getValue().cost.writeTo(out);
+            }
+        }
     }
 
     public static TeamWindow readFrom(DataInput in) throws IOException {
         byte format = in.readByte();
-        if (format != FORMAT && format != FORMAT_LONGS) {
+        if (format != FORMAT && format != FORMAT_NO_ATTRIBUTION && format != FORMAT_LONGS) {
             throw new IOException("unknown team window format " + format);
         }
         boolean longs = format == FORMAT_LONGS;
@@ -357,6 +403,21 @@ public final class TeamWindow {
             d.busyCost.add(money(in, longs));
             d.tokens = in.readLong();
             w.deployments.put(d.deployment, d);
+        }
+        if (format == FORMAT) {
+            int keys = in.readInt();
+            for (int k = 0; k < keys; k++) {
+                Map<String, Attributed> values = w.attribution.computeIfAbsent(in.readUTF(), x -> new TreeMap<>());
+                int count = in.readInt();
+                for (int v = 0; v < count; v++) {
+                    Attributed a = new Attributed();
+                    String value = in.readUTF();
+                    a.calls = in.readLong();
+                    a.tokens = in.readLong();
+                    a.cost.add(FemtoSum.readFrom(in));
+                    values.put(value, a);
+                }
+            }
         }
         return w;
     }

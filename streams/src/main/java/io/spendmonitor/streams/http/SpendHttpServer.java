@@ -275,13 +275,17 @@ public final class SpendHttpServer implements AutoCloseable {
         if (!from.isBefore(to)) {
             throw new BadRequestException("'from' must be before 'to'");
         }
+        String by = ctx.queryParam("by");
+        if (by != null && (by.isEmpty() || by.length() > 64 || !by.matches("[A-Za-z0-9_.-]+"))) {
+            throw new BadRequestException("'by' must name a label key (letters, digits, '_', '.', '-'; at most 64)");
+        }
         Optional<HostInfo> owner = forwarded(ctx) ? Optional.empty() : queries.ownerOf(team, self);
         if (owner.isPresent()) {
             relay(ctx, owner.get(), "/api/teams/" + encode(team) + "/cost?scope=local&from=" + encode(from.toString())
-                    + "&to=" + encode(to.toString()));
+                    + "&to=" + encode(to.toString()) + (by == null ? "" : "&by=" + encode(by)));
             return;
         }
-        ctx.json(queries.localCost(team, from, to));
+        ctx.json(queries.localCost(team, from, to, by));
     }
 
     /** Evaluated minutes a break-even history answer may span (the store keeps spend.breakeven.history). */

@@ -97,6 +97,7 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         Series savings = new Series();
         Series alertActive = new Series();
         Series budgetUsed = new Series();
+        Series attributed = new Series();
 
         List<Map.Entry<String, TeamState>> teams = localTeams();
         Map<String, LiveSpend> live = new java.util.TreeMap<>(committed.view());
@@ -120,6 +121,10 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 tokens.add(m.cached(), "team", team, "provider", provider, "model", model, "type", "cached");
                 tokens.add(m.cacheWrite(), "team", team, "provider", provider, "model", model, "type", "cache_write");
                 tokens.add(m.output(), "team", team, "provider", provider, "model", model, "type", "output");
+            }
+            for (LiveSpend.AttributedLine a : entry.getValue().attributed()) {
+                String key = fold.of("attribution key", a.key());
+                attributed.add(a.costUsd().doubleValue(), "team", team, "key", key, "value", fold.of("attribution:" + key, a.value()));
             }
             for (LiveSpend.GpuLine g : entry.getValue().gpus()) {
                 String deployment = fold.of("deployment", g.deployment());
@@ -177,6 +182,8 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         List<MetricSnapshot> snapshots = new ArrayList<>();
         snapshots.add(apiCost.counter("llm_api_cost_usd", "API spend in USD by team, provider and model (open windows included, as of the last commit)"));
         snapshots.add(tokens.counter("llm_tokens", "Tokens by team, provider, model and type (input counts all input tokens)"));
+        snapshots.add(attributed.counter("llm_attributed_cost_usd",
+                "API spend in USD by team and attribution label (spend.attribution.keys), open windows included, as of the last commit"));
         snapshots.add(gpuCost.counter("gpu_cost_usd", "GPU cost in USD by team, deployment and GPU model"));
         snapshots.add(gpuIdleCost.counter("gpu_idle_cost_usd", "Cost of idle GPU time in USD"));
         snapshots.add(utilization.gauge("gpu_utilization_ratio", "Busy GPU-seconds / GPU-seconds in the last finalized window"));

@@ -122,7 +122,24 @@ public final class ApiAnswers {
     /** {@code GET /api/teams/{team}/cost}: exact sums over the windows starting in [from, to). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record CostRange(String team, String from, String to, int windows, String apiCostUsd, String gpuCostUsd,
-                            String busyCostUsd, String idleCostUsd, Tokens tokens, long selfhostTokens, long apiCalls) {
+                            String busyCostUsd, String idleCostUsd, Tokens tokens, long selfhostTokens, long apiCalls,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) AttributedCosts by) {
+        public CostRange(String team, String from, String to, int windows, String apiCostUsd, String gpuCostUsd,
+                         String busyCostUsd, String idleCostUsd, Tokens tokens, long selfhostTokens, long apiCalls) {
+            this(team, from, to, windows, apiCostUsd, gpuCostUsd, busyCostUsd, idleCostUsd, tokens, selfhostTokens, apiCalls, null);
+        }
+    }
+
+    /**
+     * {@code ?by=KEY}: the API cost of the range by value of one attribution label, largest first.
+     * Calls without the label are not in it (their spend is the range's total minus these).
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record AttributedCosts(String key, List<AttributedCost> values) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record AttributedCost(String value, String costUsd, long calls, long tokens) {
     }
 
     /** {@code GET /api/alerts}. */

@@ -457,17 +457,50 @@ public final class TeamQueries {
 
     /** Exact sums over this team's minute windows that start in [from, to). */
     public ApiAnswers.CostRange localCost(String team, Instant from, Instant to) {
+        return localCost(team, from, to, null);
+    }
+
+    /** Exact sums over this team's minute windows that start in [from, to); with {@code by}, also per value of that label. */
+    public ApiAnswers.CostRange localCost(String team, Instant from, Instant to, String by) {
         io.spendmonitor.streams.cost.CostTotals totals = new io.spendmonitor.streams.cost.CostTotals();
+        Map<String, Object[]> byValue = new java.util.HashMap<>(); // FemtoSum cost, long[] {calls, tokens}
         try (WindowStoreIterator<TeamWindow> it = windows().fetch(team, from, to.minusMillis(1))) {
             while (it.hasNext()) {
-                totals.add(it.next().value);
+                TeamWindow w = it.next().value;
+                totals.add(w);
+                if (by != null) {
+                    w.attribution().getOrDefault(by, Map.of()).forEach((value, a) -> {
+                        Object[] sums = byValue.computeIfAbsent(value, v -> new Object[] {new io.spendmonitor.streams.cost.FemtoSum(), new long[2]});
+                        ((io.spendmonitor.streams.cost.FemtoSum) sums[0]).add(a.cost);
+                        long[] counts = (long[]) sums[1];
+                        counts[0] = Math.addExact(counts[0], a.calls);
+                        counts[1] = Math.addExact(counts[1], a.tokens);
+                    });
+                }
             }
+        }
+        ApiAnswers.AttributedCosts attributed = null;
+        if (by != null) {
+            List<Map.Entry<String, Object[]>> sorted = new ArrayList<>(byValue.entrySet());
+            sorted.sort((a, b) -> {
+                int c = ((io.spendmonitor.streams.cost.FemtoSum) b.getValue()[0]).value()
+                        .compareTo(((io.spendmonitor.streams.cost.FemtoSum) a.getValue()[0]).value());
+                return c != 0 ? c : a.getKey().compareTo(b.getKey());
+            });
+            List<ApiAnswers.AttributedCost> values = new ArrayList<>();
+            for (Map.Entry<String, Object[]> e : sorted) {
+                long[] counts = (long[]) e.getValue()[1];
+                values.add(new ApiAnswers.AttributedCost(e.getKey(),
+                        usd(Money.usdNanos((io.spendmonitor.streams.cost.FemtoSum) e.getValue()[0])), counts[0], counts[1]));
+            }
+            attributed = new ApiAnswers.AttributedCosts(by, values);
         }
         return new ApiAnswers.CostRange(team, from.toString(), to.toString(), totals.windows(), usd(totals.apiUsd()),
                 usd(totals.gpuUsd()), usd(totals.busyUsd()), usd(totals.idleUsd()),
                 new ApiAnswers.Tokens(totals.inputTokens(), totals.cachedInputTokens(), totals.cacheWriteInputTokens(),
-                        totals.outputTokens()), totals.selfhostTokens(), totals.apiCalls());
+                        totals.outputTokens()), totals.selfhostTokens(), totals.apiCalls(), attributed);
     }
+
 
     /** Per-minute spend of every local team in the last {@code minutes} minutes of event time. */
     public List<ApiAnswers.TimelinePoint> localTimeline(int minutes) {

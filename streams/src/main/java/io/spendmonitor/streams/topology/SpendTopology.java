@@ -120,7 +120,7 @@ public final class SpendTopology {
         boolean callCosts = CallCostRecords.enabled(config.asMap());
         topology.addProcessor(PRICE_NODE, (ProcessorSupplier) () -> new PriceNode(catalog, listener, callCosts), ADMIT_NODE);
         topology.addProcessor(WINDOW_NODE, (ProcessorSupplier) () -> new WindowNode(buffers, settings.windowSizeMs(),
-                settings.graceMs(), listener), PRICE_NODE);
+                settings.graceMs(), listener, config.attributionKeys(), config.attributionMaxValues()), PRICE_NODE);
         topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
                 config.teamEviction(), buffers, committed), WINDOW_NODE);
         // no record caches: the nodes buffer open windows and team states as objects and write them once a commit

@@ -36,7 +36,13 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     private OpenWindows windows;
     private final boolean[] created = new boolean[1];
 
-    WindowNode(TaskBuffers shared, long windowMs, long graceMs, SpendListener listener) {
+    private final java.util.Set<String> attributionKeys;
+    private final int attributionMaxValues;
+
+    WindowNode(TaskBuffers shared, long windowMs, long graceMs, SpendListener listener, java.util.Set<String> attributionKeys,
+               int attributionMaxValues) {
+        this.attributionKeys = attributionKeys;
+        this.attributionMaxValues = attributionMaxValues;
         this.shared = shared;
         this.windowMs = windowMs;
         this.graceMs = graceMs;
@@ -69,6 +75,10 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
             case PRICED -> ow.window.addApiCall(call.provider(), call.model(), call.tokens(), priced.costFemto());
             case UNPRICED -> ow.window.addApiCall(call.provider(), call.model(), call.tokens(), null);
             case REJECTED -> throw new IllegalStateException("price never forwards a rejected call");
+        }
+        if (!call.labels().isEmpty() && !attributionKeys.isEmpty()) {
+            ow.window.addAttribution(call.labels(), attributionKeys, attributionMaxValues,
+                    priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0, call.tokens());
         }
         windows.changed(ow, idHash, true);
     }
