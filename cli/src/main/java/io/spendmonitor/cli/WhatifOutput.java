@@ -203,10 +203,11 @@ final class WhatifOutput {
         }
     }
 
-    private static String money(BigDecimal usd) {
-        BigDecimal abs = usd.abs();
-        if (abs.signum() != 0 && abs.compareTo(new BigDecimal("0.01")) < 0) {
-            return "$" + usd.stripTrailingZeros().toPlainString();
+    /** Dollars with cents; amounts under $1 keep up to 6 decimals, so a test's $0.000750 is not shown as $0.00. */
+    static String money(BigDecimal usd) {
+        if (usd.abs().compareTo(BigDecimal.ONE) < 0 && usd.signum() != 0) {
+            BigDecimal v = usd.setScale(6, java.math.RoundingMode.HALF_EVEN).stripTrailingZeros();
+            return "$" + (v.scale() < 2 ? v.setScale(2) : v).toPlainString();
         }
         return "$" + String.format(Locale.ROOT, "%,.2f", usd);
     }
