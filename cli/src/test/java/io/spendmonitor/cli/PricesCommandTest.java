@@ -74,7 +74,7 @@ class PricesCommandTest {
         try (BufferedReader reader = DefaultPriceCatalog.open()) {
             bundled = parse(reader);
         }
-        assertThat(listed).hasSize(42).containsExactlyInAnyOrderElementsOf(bundled);
+        assertThat(listed).hasSize(45).containsExactlyInAnyOrderElementsOf(bundled);
 
         // the JSON lines load back unchanged: same keys, nothing new
         Path file = Files.writeString(dir.resolve("prices.jsonl"), json.out());
@@ -85,7 +85,7 @@ class PricesCommandTest {
         CliRun table = prices(prefix, "list");
         assertThat(table.exitCode()).isZero();
         List<String> rows = table.out().lines().toList();
-        assertThat(rows).hasSize(43);
+        assertThat(rows).hasSize(46);
         assertThat(rows.get(0)).startsWith("KIND     SUBJECT").contains("EFFECTIVE_FROM", "PRICES (USD)", "SOURCE");
         assertThat(rows).anySatisfy(r -> assertThat(r).startsWith("api      openai/gpt-3.5-turbo").contains("2023-11-06", "in 1.00, out 2.00 per 1M tokens"))
                 .anySatisfy(r -> assertThat(r).startsWith("api      openai/gpt-3.5-turbo").contains("2024-01-25", "in 0.50, out 1.50 per 1M tokens"))
