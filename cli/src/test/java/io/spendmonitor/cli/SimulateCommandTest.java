@@ -38,11 +38,11 @@ class SimulateCommandTest {
     void badUsageExitsWithTwoAndSaysWhy() {
         assertThat(CliRun.of("simulate")).satisfies(r -> {
             assertThat(r.exitCode()).isEqualTo(2);
-            assertThat(r.err()).isEqualTo("error: name a scenario: crossover, steady, idle-gpus (see --list)\n");
+            assertThat(r.err()).isEqualTo("error: name a scenario: crossover, steady, idle-gpus, seed-2023 (see --list)\n");
         });
         assertThat(CliRun.of("simulate", "rush-hour", "-b", "x:1", "-r", "http://x")).satisfies(r -> {
             assertThat(r.exitCode()).isEqualTo(2);
-            assertThat(r.err()).contains("unknown scenario 'rush-hour'; known: crossover, steady, idle-gpus");
+            assertThat(r.err()).contains("unknown scenario 'rush-hour'; known: crossover, steady, idle-gpus, seed-2023");
         });
         assertThat(CliRun.of("simulate", "crossover", "--teams", "5")).satisfies(r -> {
             assertThat(r.exitCode()).isEqualTo(2);
