@@ -233,7 +233,7 @@ final class WhatifOutput {
                 .append(": ").append(report.eventsRead()).append(" events read, ").append(report.eventsInRange())
                 .append(" in range. Daily spend under the actual catalog")
                 .append(alternative ? ", under the alternative catalog" : "")
-                .append(" and self-hosted (cheapest profile); the second chart shows the team's daily tokens against the profile's break-even volume.</p>\n");
+                .append(", self-hosted with the cheapest profile and that traffic on the profile's API model; the second chart shows the team's daily tokens against the profile's break-even volume.</p>\n");
         for (WhatifReport.TeamReport t : report.teams()) {
             h.append("<h2>").append(esc(t.team())).append("</h2>\n<table><tr><th></th><th>API</th><th>GPU</th><th>idle</th><th>calls</th><th>unpriced</th></tr>");
             row(h, "actual", t.actual());
@@ -292,12 +292,14 @@ final class WhatifOutput {
         Map<LocalDate, Double> actual = new LinkedHashMap<>();
         Map<LocalDate, Double> alt = new LinkedHashMap<>();
         Map<LocalDate, Double> self = new LinkedHashMap<>();
+        Map<LocalDate, Double> onApi = new LinkedHashMap<>();
         for (WhatifReport.Day d : t.days()) {
             actual.put(d.date(), d.actualUsd().doubleValue());
             alt.put(d.date(), d.alternativeUsd().doubleValue());
         }
         if (best != null) {
             best.dailySelfHostUsd().forEach((d, v) -> self.put(d, v.doubleValue()));
+            best.dailyApiUsd().forEach((d, v) -> onApi.put(d, v.doubleValue()));
         }
         List<Series> series = new ArrayList<>();
         series.add(new Series("actual", "#1f77b4", actual));
@@ -305,7 +307,8 @@ final class WhatifOutput {
             series.add(new Series("alternative", "#ff7f0e", alt));
         }
         if (best != null) {
-            series.add(new Series("self-hosted " + best.profile() + " (" + best.mode() + ")", "#2ca02c", self));
+            series.add(new Series("self-hosted " + best.profile() + " on " + best.gpuModel(), "#2ca02c", self));
+            series.add(new Series("its tokens on " + best.apiModel(), "#8c564b", onApi));
         }
         return chart("Daily spend, USD", days, series, null);
     }
@@ -363,11 +366,11 @@ final class WhatifOutput {
         }
         int n = days.size();
         double step = n == 1 ? 0 : (double) plotW / (n - 1);
-        int labelEvery = Math.max(1, n / 8);
+        int labelEvery = Math.max(1, (n + 6) / 7);
         for (int i = 0; i < n; i += labelEvery) {
             double x = PAD + (n == 1 ? plotW / 2.0 : i * step);
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>", x, H - PAD + 14,
-                    days.get(i).toString()));
+                    days.get(i).toString().substring(5)));
         }
         for (Series s : series) {
             StringBuilder points = new StringBuilder();

@@ -10,12 +10,12 @@ import java.util.List;
  * harness calls about 0.13 times a minute (900 input and 300 output tokens a call, about 2,600 calls
  * in two weeks), so the GPUs are 2-6 % busy. At GPT-3.5 Turbo's August 2023 price ($1.50 / $2.00 per
  * 1M) a call costs (900 * 1.50 + 300 * 2.00) / 1e6 = $0.00195: about $5 in all. Run it with
- * {@code --start 2023-08-01 --duration 14d}.
+ * {@code --start 2023-08-01 --duration 336h}.
  */
 public final class Seed2023Scenario extends ComposedScenario {
     public static final String NAME = "seed-2023";
     public static final String DESCRIPTION = "the seed's 2023 test: 'startup' runs llama-2-70b on 2x A100-80GB around the clock "
-            + "at 2-6 % utilization for ~0.13 test calls a minute (use --start 2023-08-01 --duration 14d: ~$1,200 of GPUs, "
+            + "at 2-6 % utilization for ~0.13 test calls a minute (use --start 2023-08-01 --duration 336h: ~$1,200 of GPUs, "
             + "~$5 at GPT-3.5 Turbo prices)";
     static final String TEAM = "startup";
     static final String MODEL = "llama-2-70b";

@@ -108,6 +108,7 @@ final class Switches {
         FemtoSum api = new FemtoSum();
         TokenCounts tokens = TokenCounts.ZERO;
         Map<LocalDate, BigDecimal> daily = new TreeMap<>();
+        Map<LocalDate, BigDecimal> dailyApi = new TreeMap<>();
         int peak = 0;
         int cheaper = 0;
         int count = 0;
@@ -133,12 +134,13 @@ final class Switches {
             }
             selfHost = selfHost.add(cost);
             daily.merge(day(hour), cost, BigDecimal::add);
+            dailyApi.merge(day(hour), apiHour, BigDecimal::add);
             count++;
             if (cost.compareTo(apiHour) < 0) {
                 cheaper++;
             }
         }
-        return Optional.of(result(latest, "API", selfHost, api.usd(), tokens, peak, cheaper, count, daily,
+        return Optional.of(result(latest, "API", selfHost, api.usd(), tokens, peak, cheaper, count, daily, dailyApi,
                 gpuPriceAt(catalog, latest.gpuModel(), to - 1, to).orElseThrow()));
     }
 
@@ -148,6 +150,7 @@ final class Switches {
         BigInteger api = BigInteger.ZERO;
         TokenCounts tokens = TokenCounts.ZERO;
         Map<LocalDate, BigDecimal> daily = new TreeMap<>();
+        Map<LocalDate, BigDecimal> dailyApi = new TreeMap<>();
         int cheaper = 0;
         int count = 0;
         for (long hour = from - Math.floorMod(from, 3_600_000L); hour < to; hour += 3_600_000L) {
@@ -167,24 +170,29 @@ final class Switches {
             tokens = tokens.plus(s.tokens);
             selfHost = selfHost.add(cost);
             daily.merge(day(hour), cost, BigDecimal::add);
+            dailyApi.merge(day(hour), Money.usd(apiHour), BigDecimal::add);
             if (cost.compareTo(Money.usd(apiHour)) < 0) {
                 cheaper++;
             }
         }
         Optional<BigDecimal> gpu = gpuPriceAt(catalog, latest.gpuModel(), to - 1, to);
-        return Optional.of(result(latest, "SELF_HOSTED", selfHost, Money.usd(api), tokens, 0, cheaper, count, daily,
+        return Optional.of(result(latest, "SELF_HOSTED", selfHost, Money.usd(api), tokens, 0, cheaper, count, daily, dailyApi,
                 gpu.orElse(null)));
     }
 
     private static WhatifReport.Switch result(SelfHostProfileSpec profile, String mode, BigDecimal selfHost, BigDecimal api,
                                               TokenCounts tokens, int replicasPeak, int cheaper, int hours,
-                                              Map<LocalDate, BigDecimal> daily, BigDecimal gpuUsdPerHour) {
+                                              Map<LocalDate, BigDecimal> daily, Map<LocalDate, BigDecimal> dailyApi,
+                                              BigDecimal gpuUsdPerHour) {
         Double ratio = selfHost.signum() == 0 ? null : api.divide(selfHost, MathContext.DECIMAL64).doubleValue();
         Long breakeven = gpuUsdPerHour == null ? null : breakEvenTokensPerDay(profile, gpuUsdPerHour, api, tokens.throughputTokens());
         Map<LocalDate, BigDecimal> dailyNanos = new TreeMap<>();
         daily.forEach((d, v) -> dailyNanos.put(d, Money.usdNanos(v)));
+        Map<LocalDate, BigDecimal> dailyApiNanos = new TreeMap<>();
+        dailyApi.forEach((d, v) -> dailyApiNanos.put(d, Money.usdNanos(v)));
         return new WhatifReport.Switch(profile.name(), profile.gpuModel(), mode, profile.apiEquivalent(), Money.usdNanos(selfHost),
-                Money.usdNanos(api), ratio, Money.usdNanos(api.subtract(selfHost)), replicasPeak, breakeven, cheaper, hours, dailyNanos);
+                Money.usdNanos(api), ratio, Money.usdNanos(api.subtract(selfHost)), replicasPeak, breakeven, cheaper, hours, dailyNanos,
+                dailyApiNanos);
     }
 
     /**

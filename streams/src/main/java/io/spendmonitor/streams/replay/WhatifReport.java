@@ -44,10 +44,12 @@ public record WhatifReport(Instant from, Instant to, long eventsRead, long event
      * @param breakevenTokensPerDay the steady input + output tokens a day at which the profile costs
      *                              what the API costs for this team's token mix; null when never
      * @param hoursCheaper          hours of the period in which self-hosting would have cost less
+     * @param dailySelfHostUsd      self-host cost by UTC day; {@code dailyApiUsd} the API cost by day
      */
     public record Switch(String profile, String gpuModel, String mode, String apiModel, BigDecimal selfHostCostUsd,
                          BigDecimal apiCostUsd, Double ratio, BigDecimal savingsUsd, int replicasPeak,
-                         Long breakevenTokensPerDay, int hoursCheaper, int hours, Map<LocalDate, BigDecimal> dailySelfHostUsd) {
+                         Long breakevenTokensPerDay, int hoursCheaper, int hours, Map<LocalDate, BigDecimal> dailySelfHostUsd,
+                         Map<LocalDate, BigDecimal> dailyApiUsd) {
     }
 
     /** One UTC day: actual and alternative spend (API + GPU) and the team's tokens (input + output). */
