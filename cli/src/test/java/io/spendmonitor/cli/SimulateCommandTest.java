@@ -28,10 +28,11 @@ class SimulateCommandTest {
     void listNamesEveryScenarioWithALineAboutIt() {
         CliRun run = CliRun.of("simulate", "--list");
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().lines()).hasSize(3).satisfiesExactly(
+        assertThat(run.out().lines()).hasSize(4).satisfiesExactly(
                 l -> assertThat(l).startsWith("crossover  the demo: 'search' (gpt-4o-mini) grows past the self-hosting break-even"),
                 l -> assertThat(l).startsWith("steady     constant traffic from --teams teams"),
-                l -> assertThat(l).startsWith("idle-gpus  only 'research'"));
+                l -> assertThat(l).startsWith("idle-gpus  only 'research'"),
+                l -> assertThat(l).startsWith("seed-2023  the seed's 2023 test"));
     }
 
     @Test
