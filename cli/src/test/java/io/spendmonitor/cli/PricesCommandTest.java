@@ -62,13 +62,13 @@ class PricesCommandTest {
         CliRun load = prices(prefix, "load", "--create-topics");
         assertThat(load.exitCode()).as(load.toString()).isZero();
         assertThat(load.err()).contains("created topic " + prefix + "spend.price-catalog (1 partition, compacted)")
-                .contains("published 42 (api_price 21, gpu_price 8, selfhost_profile 13), rejected 0");
-        // a second load replaces the same keys: still 42 entries
+                .contains("published 45 (api_price 24, gpu_price 8, selfhost_profile 13), rejected 0");
+        // a second load replaces the same keys: still 45 entries
         assertThat(prices(prefix, "load", "--no-progress").exitCode()).isZero();
 
         CliRun json = prices(prefix, "list", "--json");
         assertThat(json.exitCode()).as(json.toString()).isZero();
-        assertThat(json.err()).contains("42 entries in " + prefix + "spend.price-catalog");
+        assertThat(json.err()).contains("45 entries in " + prefix + "spend.price-catalog");
         List<PriceEntry> listed = parse(new BufferedReader(new StringReader(json.out())));
         List<PriceEntry> bundled;
         try (BufferedReader reader = DefaultPriceCatalog.open()) {
