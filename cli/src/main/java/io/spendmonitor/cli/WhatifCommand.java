@@ -189,7 +189,11 @@ public final class WhatifCommand implements Callable<Integer> {
     }
 
     private boolean hasBootstrapInConfig() {
-        return client.configFile != null && SpendConfig.readFile(client.configFile).containsKey("bootstrap.servers");
+        try {
+            return client.configFile != null && SpendConfig.readFile(client.configFile).containsKey("bootstrap.servers");
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
     }
 
     /** --events with the catalog from a file: only spend.* settings matter (config file, environment, -X). */
