@@ -62,19 +62,19 @@ class PricesCommandTest {
         CliRun load = prices(prefix, "load", "--create-topics");
         assertThat(load.exitCode()).as(load.toString()).isZero();
         assertThat(load.err()).contains("created topic " + prefix + "spend.price-catalog (1 partition, compacted)")
-                .contains("published 42 (api_price 21, gpu_price 8, selfhost_profile 13), rejected 0");
-        // a second load replaces the same keys: still 42 entries
+                .contains("published 45 (api_price 24, gpu_price 8, selfhost_profile 13), rejected 0");
+        // a second load replaces the same keys: still 45 entries
         assertThat(prices(prefix, "load", "--no-progress").exitCode()).isZero();
 
         CliRun json = prices(prefix, "list", "--json");
         assertThat(json.exitCode()).as(json.toString()).isZero();
-        assertThat(json.err()).contains("42 entries in " + prefix + "spend.price-catalog");
+        assertThat(json.err()).contains("45 entries in " + prefix + "spend.price-catalog");
         List<PriceEntry> listed = parse(new BufferedReader(new StringReader(json.out())));
         List<PriceEntry> bundled;
         try (BufferedReader reader = DefaultPriceCatalog.open()) {
             bundled = parse(reader);
         }
-        assertThat(listed).hasSize(42).containsExactlyInAnyOrderElementsOf(bundled);
+        assertThat(listed).hasSize(45).containsExactlyInAnyOrderElementsOf(bundled);
 
         // the JSON lines load back unchanged: same keys, nothing new
         Path file = Files.writeString(dir.resolve("prices.jsonl"), json.out());
@@ -85,7 +85,7 @@ class PricesCommandTest {
         CliRun table = prices(prefix, "list");
         assertThat(table.exitCode()).isZero();
         List<String> rows = table.out().lines().toList();
-        assertThat(rows).hasSize(43);
+        assertThat(rows).hasSize(46);
         assertThat(rows.get(0)).startsWith("KIND     SUBJECT").contains("EFFECTIVE_FROM", "PRICES (USD)", "SOURCE");
         assertThat(rows).anySatisfy(r -> assertThat(r).startsWith("api      openai/gpt-3.5-turbo").contains("2023-11-06", "in 1.00, out 2.00 per 1M tokens"))
                 .anySatisfy(r -> assertThat(r).startsWith("api      openai/gpt-3.5-turbo").contains("2024-01-25", "in 0.50, out 1.50 per 1M tokens"))

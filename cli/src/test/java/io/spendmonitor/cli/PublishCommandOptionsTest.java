@@ -65,7 +65,7 @@ class PublishCommandOptionsTest {
     void theDefaultCatalogValidates() {
         CliRun run = CliRun.of("prices", "load", "--dry-run");
         assertThat(run.exitCode()).as(run.toString()).isZero();
-        assertThat(run.err()).startsWith("valid 42 (api_price 21, gpu_price 8, selfhost_profile 13), rejected 0 in ");
+        assertThat(run.err()).startsWith("valid 45 (api_price 24, gpu_price 8, selfhost_profile 13), rejected 0 in ");
     }
 
     @Test

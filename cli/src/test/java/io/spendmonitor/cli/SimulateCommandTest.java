@@ -28,21 +28,22 @@ class SimulateCommandTest {
     void listNamesEveryScenarioWithALineAboutIt() {
         CliRun run = CliRun.of("simulate", "--list");
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out().lines()).hasSize(3).satisfiesExactly(
+        assertThat(run.out().lines()).hasSize(4).satisfiesExactly(
                 l -> assertThat(l).startsWith("crossover  the demo: 'search' (gpt-4o-mini) grows past the self-hosting break-even"),
                 l -> assertThat(l).startsWith("steady     constant traffic from --teams teams"),
-                l -> assertThat(l).startsWith("idle-gpus  only 'research'"));
+                l -> assertThat(l).startsWith("idle-gpus  only 'research'"),
+                l -> assertThat(l).startsWith("seed-2023  the seed's 2023 test"));
     }
 
     @Test
     void badUsageExitsWithTwoAndSaysWhy() {
         assertThat(CliRun.of("simulate")).satisfies(r -> {
             assertThat(r.exitCode()).isEqualTo(2);
-            assertThat(r.err()).isEqualTo("error: name a scenario: crossover, steady, idle-gpus (see --list)\n");
+            assertThat(r.err()).isEqualTo("error: name a scenario: crossover, steady, idle-gpus, seed-2023 (see --list)\n");
         });
         assertThat(CliRun.of("simulate", "rush-hour", "-b", "x:1", "-r", "http://x")).satisfies(r -> {
             assertThat(r.exitCode()).isEqualTo(2);
-            assertThat(r.err()).contains("unknown scenario 'rush-hour'; known: crossover, steady, idle-gpus");
+            assertThat(r.err()).contains("unknown scenario 'rush-hour'; known: crossover, steady, idle-gpus, seed-2023");
         });
         assertThat(CliRun.of("simulate", "crossover", "--teams", "5")).satisfies(r -> {
             assertThat(r.exitCode()).isEqualTo(2);

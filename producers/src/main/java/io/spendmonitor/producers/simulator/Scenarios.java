@@ -15,7 +15,8 @@ public final class Scenarios {
     private static final List<Entry> ENTRIES = List.of(
             new Entry(new Info(CrossoverScenario.NAME, CrossoverScenario.DESCRIPTION, false), CrossoverScenario::new),
             new Entry(new Info(SteadyScenario.NAME, SteadyScenario.DESCRIPTION, true), SteadyScenario::new),
-            new Entry(new Info(IdleGpusScenario.NAME, IdleGpusScenario.DESCRIPTION, false), IdleGpusScenario::new));
+            new Entry(new Info(IdleGpusScenario.NAME, IdleGpusScenario.DESCRIPTION, false), IdleGpusScenario::new),
+            new Entry(new Info(Seed2023Scenario.NAME, Seed2023Scenario.DESCRIPTION, false), Seed2023Scenario::new));
 
     private Scenarios() {
     }

@@ -59,14 +59,26 @@ class DefaultPriceCatalogTest {
     @Test
     void everyLineParses() {
         assertThat(errors).isEmpty();
-        assertThat(entries).hasSize(42);
+        assertThat(entries).hasSize(45);
         assertThat(entries).extracting(ParsedEvent::key).doesNotHaveDuplicates();
     }
 
     @Test
     void gpt35TurboHasThePriceOfItsTime() {
         List<ApiModelPrice> gpt35 = api("openai", "gpt-3.5-turbo");
-        assertThat(gpt35).hasSize(2);
+        assertThat(gpt35).hasSize(4);
+        // launch (2023-03-01) $2 / $2, input 25 % cheaper from 2023-06-13: a mid-2023 replay is priced
+        assertThat(gpt35.get(0).getEffectiveFrom()).isEqualTo(Instant.parse("2023-03-01T00:00:00Z"));
+        assertThat(gpt35.get(0).getInputUsdPerMtok()).isEqualTo(new BigDecimal("2.000000000"));
+        assertThat(gpt35.get(0).getOutputUsdPerMtok()).isEqualTo(new BigDecimal("2.000000000"));
+        assertThat(gpt35.get(1).getEffectiveFrom()).isEqualTo(Instant.parse("2023-06-13T00:00:00Z"));
+        assertThat(gpt35.get(1).getInputUsdPerMtok()).isEqualTo(new BigDecimal("1.500000000"));
+        assertThat(gpt35.get(1).getOutputUsdPerMtok()).isEqualTo(new BigDecimal("2.000000000"));
+        gpt35 = gpt35.subList(2, 4);
+        assertThat(api("openai", "gpt-4-32k")).singleElement().satisfies(p -> {
+            assertThat(p.getInputUsdPerMtok()).isEqualTo(new BigDecimal("60.000000000"));
+            assertThat(p.getOutputUsdPerMtok()).isEqualTo(new BigDecimal("120.000000000"));
+        });
         assertThat(gpt35.get(0).getEffectiveFrom()).isEqualTo(Instant.parse("2023-11-06T00:00:00Z"));
         assertThat(gpt35.get(0).getInputUsdPerMtok()).isEqualTo(new BigDecimal("1.000000000"));
         assertThat(gpt35.get(0).getOutputUsdPerMtok()).isEqualTo(new BigDecimal("2.000000000"));

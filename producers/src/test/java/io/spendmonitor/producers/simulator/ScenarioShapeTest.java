@@ -135,7 +135,7 @@ class ScenarioShapeTest {
     @Test
     void unknownScenariosAndBadSettingsAreRefused() {
         assertThatThrownBy(() -> Scenarios.create(ScenarioSettings.of("nope")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("crossover, steady, idle-gpus");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("crossover, steady, idle-gpus, seed-2023");
         assertThatThrownBy(() -> ScenarioSettings.of("steady").withSpeed(0)).hasMessageContaining("speed");
         assertThatThrownBy(() -> ScenarioSettings.of("steady").withTeams(0)).hasMessageContaining("teams");
         assertThatThrownBy(() -> ScenarioSettings.of("steady").withRate(-1)).hasMessageContaining("rate");

@@ -10,7 +10,7 @@ package io.spendmonitor.streams.topology;
  * trade buys the de-duplication at the price of a hash-set lookup instead of a state record
  * per event (docs/BENCHMARKS.md).
  */
-final class EventIdSet {
+public final class EventIdSet {
     /** Stands for the hash 0 in the table, where 0 marks an empty slot. */
     private static final long ZERO_STAND_IN = 0x9E3779B97F4A7C15L;
 
@@ -21,7 +21,7 @@ final class EventIdSet {
      * A well-mixed 64-bit hash of an event id: FNV-1a over its UTF-16 code units, then murmur3's
      * finalizer. Stored in the open-window-ids store, so it must never change between versions.
      */
-    static long hash(String eventId) {
+    public static long hash(String eventId) {
         long h = 0xcbf29ce484222325L;
         for (int i = 0; i < eventId.length(); i++) {
             h ^= eventId.charAt(i);
@@ -40,7 +40,7 @@ final class EventIdSet {
     }
 
     /** Adds the hash; false when it was already there. */
-    boolean add(long hash) {
+    public boolean add(long hash) {
         hash = stored(hash);
         if ((size + 1) * 2 > slots.length) {
             resize(slots.length * 2);
@@ -54,13 +54,13 @@ final class EventIdSet {
         return true;
     }
 
-    boolean contains(long hash) {
+    public boolean contains(long hash) {
         hash = stored(hash);
         return slots[slot(hash)] == hash;
     }
 
     /** Removes the hash (backward-shift deletion keeps every probe chain intact); false when absent. */
-    boolean remove(long hash) {
+    public boolean remove(long hash) {
         hash = stored(hash);
         int i = slot(hash);
         if (slots[i] != hash) {
@@ -91,7 +91,7 @@ final class EventIdSet {
         return true;
     }
 
-    void clear() {
+    public void clear() {
         slots = new long[1024];
         size = 0;
     }
