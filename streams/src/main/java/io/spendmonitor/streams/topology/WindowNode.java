@@ -70,12 +70,7 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     private void add(Pricing.PricedCall priced, long idHash) {
         LlmCall call = priced.call();
         OpenWindows.Open ow = open(call.team(), call.timestampMs());
-        switch (priced.outcome()) {
-            case SELF_HOSTED -> ow.window.addSelfHostedCall(call.model(), call.deployment(), call.tokens());
-            case PRICED -> ow.window.addApiCall(call.provider(), call.model(), call.tokens(), priced.costFemto());
-            case UNPRICED -> ow.window.addApiCall(call.provider(), call.model(), call.tokens(), null);
-            case REJECTED -> throw new IllegalStateException("price never forwards a rejected call");
-        }
+        io.spendmonitor.streams.cost.CountedEvents.add(ow.window, priced);
         if (!call.labels().isEmpty() && !attributionKeys.isEmpty()) {
             ow.window.addAttribution(call.labels(), attributionKeys, attributionMaxValues,
                     priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0, call.tokens());
@@ -86,9 +81,7 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     private void add(Pricing.PricedSample priced) {
         GpuSample s = priced.sample();
         OpenWindows.Open ow = open(s.team(), s.timestampMs());
-        boolean costed = priced.outcome() == Pricing.Outcome.PRICED;
-        ow.window.addGpuSample(s.deployment(), s.model(), s.gpuModel(), s.intervalSeconds(), s.utilization(),
-                costed ? priced.costFemto() : null, costed ? priced.busyFemto() : null);
+        io.spendmonitor.streams.cost.CountedEvents.add(ow.window, priced);
         windows.changed(ow, 0, false);
     }
 
