@@ -52,7 +52,9 @@
     const out = el("range-result");
     const from = fromInput(el("range-from").value), to = fromInput(el("range-to").value);
     try {
-      const c = await C.getJson(base + "/cost?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to));
+      const by = el("range-by").value;
+      const c = await C.getJson(base + "/cost?from=" + encodeURIComponent(from) + "&to=" + encodeURIComponent(to)
+        + (by ? "&by=" + encodeURIComponent(by) : ""));
       const row = (label, v) => "<tr><td>" + label + "</td><td class=num>" + usd(v) + '</td><td class="num exact">' + esc(v) + "</td></tr>";
       out.innerHTML = "<p>" + c.windows + " minute window(s) in [" + esc(c.from) + ", " + esc(c.to) + ")</p>"
         + '<table class="cost-table"><thead><tr><th></th><th class="num">to the cent</th><th class="num">exact USD</th></tr></thead><tbody>'
@@ -60,6 +62,15 @@
         + row("<b>Total</b>", addExact(c.api_cost_usd, c.gpu_cost_usd))
         + "</tbody></table><p class=hint>" + c.api_calls + " API calls · " + (c.tokens.input + c.tokens.output).toLocaleString("en-US")
         + " tokens (in + out) · " + c.selfhost_tokens.toLocaleString("en-US") + " self-hosted tokens</p>";
+      if (c.by) {
+        const values = c.by.values.slice(0, 10);
+        out.innerHTML += "<h3>API cost by " + esc(c.by.key) + "</h3>" + (values.length
+          ? '<table class="cost-table"><thead><tr><th>' + esc(c.by.key) + '</th><th class="num">to the cent</th><th class="num">exact USD</th><th class="num">calls</th></tr></thead><tbody>'
+            + values.map(v => "<tr><td>" + esc(v.value) + "</td><td class=num>" + usd(v.cost_usd) + '</td><td class="num exact">' + esc(v.cost_usd)
+              + "</td><td class=num>" + v.calls + "</td></tr>").join("") + "</tbody></table>"
+            + (c.by.values.length > 10 ? "<p class=hint>top 10 of " + c.by.values.length + "</p>" : "")
+          : "<p class=hint>No call in this range carries a <code>" + esc(c.by.key) + "</code> label (see README, Attribution labels).</p>");
+      }
       out.dataset.windows = String(c.windows);
     } catch (e) {
       out.innerHTML = '<p class="error-text">' + esc(e.message || e) + "</p>";
