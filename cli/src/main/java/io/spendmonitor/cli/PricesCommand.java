@@ -53,7 +53,7 @@ public final class PricesCommand implements Runnable {
 
     @Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Publishes price catalog entries and team budgets written as JSON lines (the format of "
-                    + "'spend-monitor publish'; types api_price, gpu_price, selfhost_profile, team_budget; any other type is "
+                    + "'spend-monitor publish'; types api_price, gpu_price, selfhost_profile, owned_gpu, team_budget; any other type is "
                     + "a bad line). Without FILE it loads the default catalog bundled with spend-monitor: today's popular "
                     + "API models and GPUs, self-host profiles, and the classic GPT-3.5 / GPT-4 / Llama 2 entries for replays.",
                     "Entries are keyed by subject and effective_from, so loading the same file again replaces the same "

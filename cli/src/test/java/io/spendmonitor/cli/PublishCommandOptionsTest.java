@@ -75,7 +75,7 @@ class PublishCommandOptionsTest {
         CliRun run = CliRun.of("prices", "load", "--dry-run", file.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("line 1: type 'token_usage' is not accepted here (only api_price, gpu_price, "
-                + "selfhost_profile, team_budget)").contains("valid 1 (gpu_price 1), rejected 1 (type-not-accepted 1)");
+                + "selfhost_profile, owned_gpu, team_budget)").contains("valid 1 (gpu_price 1), rejected 1 (type-not-accepted 1)");
     }
 
     @Test

@@ -34,6 +34,9 @@ public final class PriceKeys {
         if (e instanceof GpuPrice gpu) {
             return gpuSubject(gpu.getGpuModel()) + "|" + INSTANT.format(gpu.getEffectiveFrom());
         }
+        if (e instanceof io.spendmonitor.avro.OwnedGpuPrice owned) {
+            return gpuSubject(owned.getGpuModel()) + "|" + INSTANT.format(owned.getEffectiveFrom());
+        }
         if (e instanceof SelfHostProfile profile) {
             return profileSubject(profile.getModel(), profile.getGpuModel()) + "|" + INSTANT.format(profile.getEffectiveFrom());
         }

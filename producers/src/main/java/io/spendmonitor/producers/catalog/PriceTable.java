@@ -53,11 +53,14 @@ public final class PriceTable {
         if (entry instanceof GpuPrice) {
             return "gpu";
         }
+        if (entry instanceof io.spendmonitor.avro.OwnedGpuPrice) {
+            return "owned-gpu";
+        }
         return "profile";
     }
 
     private static int kindOrder(Object entry) {
-        return entry instanceof ApiModelPrice ? 0 : entry instanceof GpuPrice ? 1 : 2;
+        return entry instanceof ApiModelPrice ? 0 : entry instanceof GpuPrice || entry instanceof io.spendmonitor.avro.OwnedGpuPrice ? 1 : 2;
     }
 
     static String subject(Object entry) {
@@ -66,6 +69,9 @@ public final class PriceTable {
         }
         if (entry instanceof GpuPrice gpu) {
             return gpu.getGpuModel();
+        }
+        if (entry instanceof io.spendmonitor.avro.OwnedGpuPrice owned) {
+            return owned.getGpuModel() + " (owned, " + owned.getGpus() + " a machine)";
         }
         SelfHostProfile p = (SelfHostProfile) entry;
         return p.getModel() + " on " + p.getGpusPerReplica() + "x " + p.getGpuModel();
@@ -77,6 +83,9 @@ public final class PriceTable {
         }
         if (entry instanceof GpuPrice gpu) {
             return gpu.getEffectiveFrom();
+        }
+        if (entry instanceof io.spendmonitor.avro.OwnedGpuPrice owned) {
+            return owned.getEffectiveFrom();
         }
         return ((SelfHostProfile) entry).getEffectiveFrom();
     }
@@ -100,6 +109,12 @@ public final class PriceTable {
         }
         if (entry instanceof GpuPrice gpu) {
             return decimalText(gpu.getUsdPerHour()) + " per GPU-hour";
+        }
+        if (entry instanceof io.spendmonitor.avro.OwnedGpuPrice owned) {
+            return decimalText(io.spendmonitor.schemas.OwnedGpuCost.usdPerGpuHour(owned)) + " per GPU-hour (" + decimalText(owned.getPurchaseUsd())
+                    + " over " + number(owned.getAmortisationYears()) + " years, " + number(owned.getPowerKw()) + " kW at "
+                    + decimalText(owned.getUsdPerKwh()) + "/kWh"
+                    + (owned.getHostingUsdPerMonth() == null ? "" : ", hosting " + decimalText(owned.getHostingUsdPerMonth()) + "/month") + ")";
         }
         SelfHostProfile p = (SelfHostProfile) entry;
         return String.format("%s tok/s per replica at %s%%, min %d, +%s/h overhead, replaces %s",
@@ -128,6 +143,8 @@ public final class PriceTable {
             source = api.getSource();
         } else if (entry instanceof GpuPrice gpu) {
             source = gpu.getSource();
+        } else if (entry instanceof io.spendmonitor.avro.OwnedGpuPrice owned) {
+            source = owned.getSource();
         } else {
             source = ((SelfHostProfile) entry).getSource();
         }

@@ -152,6 +152,7 @@ public final class EventLineParser {
             }
             case API_PRICE -> priceEntry(lineNumber, type, apiPrice(fields));
             case GPU_PRICE -> priceEntry(lineNumber, type, gpuPrice(fields));
+            case OWNED_GPU -> priceEntry(lineNumber, type, ownedGpu(fields));
             case SELFHOST_PROFILE -> priceEntry(lineNumber, type, selfHostProfile(fields));
             case TEAM_BUDGET -> {
                 TeamBudget budget = teamBudget(fields);
@@ -295,6 +296,26 @@ public final class EventLineParser {
                 .setEffectiveFrom(effectiveFrom(f))
                 .setSource(f.optionalText("source"))
                 .build();
+    }
+
+    private static io.spendmonitor.avro.OwnedGpuPrice ownedGpu(LineFields f) {
+        io.spendmonitor.avro.OwnedGpuPrice owned = io.spendmonitor.avro.OwnedGpuPrice.newBuilder()
+                .setGpuModel(f.name("gpu_model"))
+                .setGpus(f.optionalInteger("gpus", 1, 1))
+                .setPurchaseUsd(f.money("purchase_usd"))
+                .setAmortisationYears(f.number("amortisation_years"))
+                .setPowerKw(f.number("power_kw"))
+                .setUsdPerKwh(f.money("usd_per_kwh"))
+                .setHostingUsdPerMonth(f.optionalMoney("hosting_usd_per_month"))
+                .setEffectiveFrom(effectiveFrom(f))
+                .setSource(f.optionalText("source"))
+                .build();
+        try {
+            io.spendmonitor.schemas.OwnedGpuCost.usdPerGpuHour(owned); // the same checks as the catalog's
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        return owned;
     }
 
     private static SelfHostProfile selfHostProfile(LineFields f) {

@@ -27,10 +27,11 @@ public enum EventType {
     API_PRICE("api_price", Destination.PRICE_CATALOG, ApiModelPrice.getClassSchema()),
     GPU_PRICE("gpu_price", Destination.PRICE_CATALOG, GpuPrice.getClassSchema()),
     SELFHOST_PROFILE("selfhost_profile", Destination.PRICE_CATALOG, SelfHostProfile.getClassSchema()),
+    OWNED_GPU("owned_gpu", Destination.PRICE_CATALOG, io.spendmonitor.avro.OwnedGpuPrice.getClassSchema()),
     TEAM_BUDGET("team_budget", Destination.TEAM_BUDGETS, TeamBudget.getClassSchema());
 
     private static final Set<EventType> PRICES_AND_BUDGETS =
-            Collections.unmodifiableSet(EnumSet.of(API_PRICE, GPU_PRICE, SELFHOST_PROFILE, TEAM_BUDGET));
+            Collections.unmodifiableSet(EnumSet.of(API_PRICE, GPU_PRICE, SELFHOST_PROFILE, OWNED_GPU, TEAM_BUDGET));
 
     private final String jsonName;
     private final Destination destination;
@@ -89,6 +90,9 @@ public enum EventType {
         }
         if (inner instanceof SelfHostProfile) {
             return SELFHOST_PROFILE;
+        }
+        if (inner instanceof io.spendmonitor.avro.OwnedGpuPrice) {
+            return OWNED_GPU;
         }
         if (inner instanceof TeamBudget) {
             return TEAM_BUDGET;

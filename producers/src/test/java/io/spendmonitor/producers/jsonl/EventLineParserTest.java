@@ -230,7 +230,7 @@ class EventLineParserTest {
         LineError unknown = error("{\"type\":\"token_usages\"}");
         assertThat(unknown.reason()).isEqualTo(LineError.UNKNOWN_TYPE);
         assertThat(unknown.message()).isEqualTo("unknown type 'token_usages' (one of token_usage, gpu_utilization, "
-                + "api_price, gpu_price, selfhost_profile, team_budget)");
+                + "api_price, gpu_price, selfhost_profile, owned_gpu, team_budget)");
         LineError missing = error("{\"team\":\"search\"}");
         assertThat(missing.reason()).isEqualTo(LineError.MISSING_FIELD);
         assertThat(missing.message()).startsWith("missing field 'type' (one of token_usage,");
@@ -486,7 +486,7 @@ class EventLineParserTest {
         LineError usage = error(USAGE + "}");
         assertThat(usage.reason()).isEqualTo(LineError.TYPE_NOT_ACCEPTED);
         assertThat(usage.message()).isEqualTo("type 'token_usage' is not accepted here "
-                + "(only api_price, gpu_price, selfhost_profile, team_budget)");
+                + "(only api_price, gpu_price, selfhost_profile, owned_gpu, team_budget)");
         assertThat(parser.parse(1, "{\"type\":\"team_budget\",\"team\":\"a\",\"effective_from\":\"2026-01-01\"}"))
                 .get().isInstanceOf(ParsedEvent.class);
     }

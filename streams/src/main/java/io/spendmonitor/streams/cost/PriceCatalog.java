@@ -44,6 +44,14 @@ public final class PriceCatalog {
                 throw new IllegalArgumentException("usd_per_hour of " + gpu.getGpuModel() + " must be 0.." + EventValidator.MAX_GPU_USD_PER_HOUR);
             }
             value = gpu.getUsdPerHour();
+        } else if (entry.getEntry() instanceof io.spendmonitor.avro.OwnedGpuPrice owned) {
+            // owned GPUs become a price per GPU-hour, paid busy or idle, like a rented one
+            BigDecimal perHour = io.spendmonitor.schemas.OwnedGpuCost.usdPerGpuHour(owned);
+            if (perHour.compareTo(EventValidator.MAX_GPU_USD_PER_HOUR) > 0) {
+                throw new IllegalArgumentException("owned " + owned.getGpuModel() + " comes to " + perHour + " $/GPU-hour, over "
+                        + EventValidator.MAX_GPU_USD_PER_HOUR);
+            }
+            value = perHour;
         } else if (entry.getEntry() instanceof SelfHostProfile profile) {
             value = SelfHostProfileSpec.from(profile);
         } else {

@@ -89,6 +89,12 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
+        // Kafka Streams re-initializes the same processor when it revives a task (closed dirty after an
+        // aborted transaction, its stores restored from the changelogs): nothing from before may remain
+        states.clear();
+        dirtyStates.clear();
+        horizons.clear();
+        loaded = false;
         this.teams = context.getStateStore(SpendTopology.TEAM_STATE_STORE);
         this.windowStore = context.getStateStore(SpendTopology.WINDOW_STORE);
         this.budgets = context.getStateStore(SpendTopology.BUDGET_STORE);
