@@ -286,6 +286,12 @@ public final class EventRules {
             return new Violation(RejectReason.BAD_INTERVAL, "interval_seconds must be at most " + (long) MAX_INTERVAL_SECONDS
                     + " (a day), got " + interval);
         }
+        for (Long tokens : new Long[]{g.getPromptTokens(), g.getGenerationTokens(), g.getPrefixCacheQueries(), g.getPrefixCacheHits()}) {
+            if (tokens != null && tokens < 0) {
+                return new Violation(RejectReason.NEGATIVE_TOKENS, "measured token counts (prompt_tokens, generation_tokens, "
+                        + "prefix_cache_*) must not be negative, got " + tokens);
+            }
+        }
         return gpuPrice(interval, g.getUsdPerHour());
     }
 
