@@ -36,6 +36,8 @@ public final class SpendConfig {
     public static final String BUDGET_FORECAST_MIN_ELAPSED = "spend.budget.forecast-min-elapsed";
     public static final String SPIKE_FACTOR = "spend.spike.factor";
     public static final String SPIKE_MIN_USD = "spend.spike.min-usd";
+    public static final String CAPACITY_MIN_EVIDENCE = "spend.capacity.min-evidence";
+    public static final String CAPACITY_MIN_UTILIZATION = "spend.capacity.min-utilization";
     /** Gone in 0.1: de-duplication now lasts as long as a window can change (see the README). */
     static final String REMOVED_DEDUPE_RETENTION = "spend.dedupe.retention";
     public static final String TIMESTAMP_MIN = "spend.timestamp.min";
@@ -77,6 +79,7 @@ public final class SpendConfig {
         ConfigKeys.check(values);
         SpendConfig config = new SpendConfig(values);
         config.settings(); // fail fast on bad values
+        config.capacity();
         config.timestampMin();
         config.duration(TIMESTAMP_MAX_AHEAD);
         config.duration(TEAM_EVICTION);
@@ -122,6 +125,11 @@ public final class SpendConfig {
                 integer(BREAKEVEN_EVALUATIONS), decimal(BREAKEVEN_MARGIN), decimal(IDLE_UTILIZATION),
                 integer(IDLE_FIRE_WINDOWS), integer(IDLE_RESOLVE_WINDOWS), decimal(BUDGET_WARN_FRACTION),
                 decimal(BUDGET_FORECAST_MIN_ELAPSED), decimal(SPIKE_FACTOR), new java.math.BigDecimal(string(SPIKE_MIN_USD)));
+    }
+
+    /** When break-even uses measured throughput instead of the declared one. */
+    public io.spendmonitor.streams.cost.CapacitySettings capacity() {
+        return new io.spendmonitor.streams.cost.CapacitySettings(duration(CAPACITY_MIN_EVIDENCE), decimal(CAPACITY_MIN_UTILIZATION));
     }
 
     public Duration windowRetention() {

@@ -413,7 +413,21 @@ public final class TeamQueries {
         boolean api = b.mode() == BreakEven.Mode.API;
         return new ApiAnswers.BreakEvenView(b.profile(), b.gpuModel(), b.mode().name(), b.apiModel(), b.minutes(),
                 api ? b.replicas() : null, api ? b.gpus() : null, usd(b.actualUsd()), usd(b.counterfactualUsd()), b.ratio(),
-                usd(b.savingsUsdPerHour()));
+                usd(b.savingsUsdPerHour()), throughput(b.throughput()));
+    }
+
+    static ApiAnswers.ThroughputView throughput(BreakEven.Throughput t) {
+        if (t == null) {
+            return null;
+        }
+        java.math.MathContext three = java.math.MathContext.DECIMAL64;
+        return new ApiAnswers.ThroughputView(t.declaredTokensPerSecondPerReplica(),
+                t.measuredTokensPerSecondPerReplica() == null ? null
+                        : t.measuredTokensPerSecondPerReplica().round(three).setScale(3, java.math.RoundingMode.HALF_EVEN),
+                t.measuredTokensPerBusyGpuSecond() == null ? null
+                        : t.measuredTokensPerBusyGpuSecond().round(three).setScale(3, java.math.RoundingMode.HALF_EVEN),
+                t.evidenceSeconds() / 60.0, t.requiredSeconds() / 60.0, t.used().name().toLowerCase(java.util.Locale.ROOT),
+                t.deployments(), t.prefixCacheHitRate());
     }
 
     private static List<ApiAnswers.ActiveAlert> activeAlerts(String team, TeamState s) {

@@ -79,6 +79,10 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
         boolean costed = priced.outcome() == Pricing.Outcome.PRICED;
         ow.window.addGpuSample(s.deployment(), s.model(), s.gpuModel(), s.intervalSeconds(), s.utilization(),
                 costed ? priced.costFemto() : null, costed ? priced.busyFemto() : null);
+        if (s.measuredTokens() != null) {
+            ow.window.addMeasuredTokens(s.deployment(), s.intervalSeconds(), s.utilization(), s.measuredTokens(),
+                    s.prefixQueries(), s.prefixHits());
+        }
         windows.changed(ow, 0, false);
     }
 
