@@ -34,10 +34,13 @@ public record BreakEven(String profile, String gpuModel, Mode mode, String apiMo
      * @param requiredSeconds                   evidence needed before the measured value is used
      * @param deployments                       the deployments measured
      * @param prefixCacheHitRate                vLLM prefix-cache hits / queries (tokens) of those deployments, or null
+     * @param byDeployment                      each measured deployment's own tokens per busy GPU-second over the
+     *                                          evidence windows (absent: no window busy enough)
      */
     public record Throughput(double declaredTokensPerSecondPerReplica, BigDecimal measuredTokensPerBusyGpuSecond,
                              BigDecimal measuredTokensPerSecondPerReplica, long evidenceSeconds, long requiredSeconds,
-                             Source used, java.util.List<String> deployments, Double prefixCacheHitRate) {
+                             Source used, java.util.List<String> deployments, Double prefixCacheHitRate,
+                             java.util.Map<String, BigDecimal> byDeployment) {
     }
 
     /** Whether the ratio is above {@code threshold} (a null ratio is infinitely above). */

@@ -64,6 +64,8 @@ public final class BreakEvenEvaluator {
         long prefixQueries = 0;
         long prefixHits = 0;
         java.util.TreeSet<String> deployments = new java.util.TreeSet<>();
+        java.util.Map<String, long[]> tokensBy = new java.util.TreeMap<>();
+        java.util.Map<String, double[]> busyBy = new java.util.TreeMap<>();
         for (MinuteSummary minute : horizon) {
             boolean evidence = false;
             for (var entry : minute.measured().entrySet()) {
@@ -78,6 +80,9 @@ public final class BreakEvenEvaluator {
                     evidence = true;
                     tokens = saturated(tokens, m.tokens());
                     busySeconds += m.busyGpuSeconds();
+                    long[] t = tokensBy.computeIfAbsent(entry.getKey(), k -> new long[1]);
+                    t[0] = saturated(t[0], m.tokens());
+                    busyBy.computeIfAbsent(entry.getKey(), k -> new double[1])[0] += m.busyGpuSeconds();
                 }
             }
             if (evidence) {
@@ -92,8 +97,15 @@ public final class BreakEvenEvaluator {
         BreakEven.Source used = perReplica != null && evidenceSeconds >= requiredSeconds ? BreakEven.Source.MEASURED
                 : BreakEven.Source.DECLARED;
         Double hitRate = prefixQueries > 0 ? (double) prefixHits / prefixQueries : null;
+        java.util.Map<String, BigDecimal> byDeployment = new java.util.TreeMap<>();
+        tokensBy.forEach((deployment, t) -> {
+            double busy = busyBy.get(deployment)[0];
+            if (busy > 0) {
+                byDeployment.put(deployment, new BigDecimal(t[0]).divide(BigDecimal.valueOf(busy), MathContext.DECIMAL64));
+            }
+        });
         return new BreakEven.Throughput(profile.tokensPerSecondPerReplica(), perGpuSecond, perReplica, evidenceSeconds,
-                requiredSeconds, used, List.copyOf(deployments), hitRate);
+                requiredSeconds, used, List.copyOf(deployments), hitRate, java.util.Collections.unmodifiableMap(byDeployment));
     }
 
     private static long saturated(long a, long b) {

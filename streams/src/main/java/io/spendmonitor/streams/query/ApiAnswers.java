@@ -73,7 +73,8 @@ public final class ApiAnswers {
                                  @JsonInclude(JsonInclude.Include.NON_NULL) java.math.BigDecimal measuredTokensPerSecondPerReplica,
                                  @JsonInclude(JsonInclude.Include.NON_NULL) java.math.BigDecimal measuredTokensPerBusyGpuSecond,
                                  double evidenceMinutes, double requiredMinutes, String used, List<String> measuredDeployments,
-                                 @JsonInclude(JsonInclude.Include.NON_NULL) Double prefixCacheHitRate) {
+                                 @JsonInclude(JsonInclude.Include.NON_NULL) Double prefixCacheHitRate,
+                                 java.util.Map<String, java.math.BigDecimal> tokensPerBusyGpuSecondByDeployment) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -427,7 +427,14 @@ public final class TeamQueries {
                 t.measuredTokensPerBusyGpuSecond() == null ? null
                         : t.measuredTokensPerBusyGpuSecond().round(three).setScale(3, java.math.RoundingMode.HALF_EVEN),
                 t.evidenceSeconds() / 60.0, t.requiredSeconds() / 60.0, t.used().name().toLowerCase(java.util.Locale.ROOT),
-                t.deployments(), t.prefixCacheHitRate());
+                t.deployments(), t.prefixCacheHitRate(), byDeployment(t.byDeployment(), three));
+    }
+
+    private static java.util.Map<String, java.math.BigDecimal> byDeployment(java.util.Map<String, java.math.BigDecimal> measured,
+                                                                          java.math.MathContext precision) {
+        java.util.Map<String, java.math.BigDecimal> out = new java.util.TreeMap<>();
+        measured.forEach((d, v) -> out.put(d, v.round(precision).setScale(3, java.math.RoundingMode.HALF_EVEN)));
+        return out;
     }
 
     private static List<ApiAnswers.ActiveAlert> activeAlerts(String team, TeamState s) {

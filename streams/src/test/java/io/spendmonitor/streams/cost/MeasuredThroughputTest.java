@@ -82,6 +82,8 @@ class MeasuredThroughputTest {
         String json = ThroughputViewAccess.json(t);
         assertThat(json).contains("\"declared_tokens_per_second_per_replica\":1500.0",
                 "\"measured_tokens_per_second_per_replica\":800.000", "\"measured_tokens_per_busy_gpu_second\":400.000",
-                "\"evidence_minutes\":2.0", "\"required_minutes\":2.0", "\"used\":\"measured\"", "\"measured_deployments\":[\"dep-1\"]");
+                "\"evidence_minutes\":2.0", "\"required_minutes\":2.0", "\"used\":\"measured\"", "\"measured_deployments\":[\"dep-1\"]",
+                "\"tokens_per_busy_gpu_second_by_deployment\":{\"dep-1\":400.000}");
+        assertThat(t.byDeployment()).containsOnlyKeys("dep-1");
     }
 }

@@ -91,6 +91,7 @@ class MeasuredCapacityTest {
         assertThat(t.measuredTokensPerSecondPerReplica()).isEqualByComparingTo("400");
         assertThat(t.declaredTokensPerSecondPerReplica()).isEqualTo(2000.0);
         assertThat(t.deployments()).containsExactly("vllm-llama-8b");
+        assertThat(t.byDeployment().get("vllm-llama-8b")).isEqualByComparingTo("400");
         // prefix cache: (49 * 4,500 + 40) / (49 * 9,000 + 80) = 220,540 / 441,080 = 0.5
         assertThat(t.prefixCacheHitRate()).isEqualTo(0.5);
         // replicas = ceil(1,000 / (400 * 0.5)) = 5 (the declared throughput said 1)
