@@ -9,6 +9,7 @@ import io.spendmonitor.producers.gpu.GpuReadException;
 import io.spendmonitor.producers.gpu.GpuSource;
 import io.spendmonitor.producers.gpu.GpuUtilizationJson;
 import io.spendmonitor.producers.gpu.NvidiaSmiSource;
+import io.spendmonitor.producers.gpu.VllmSource;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,7 +48,9 @@ import java.util.regex.Pattern;
                 "  {\"defaults\": {\"team\": \"platform\"}, \"rules\": [{\"match\": {\"namespace\": \"search\", "
                         + "\"pod_prefix\": \"vllm-llama-\"}, \"team\": \"search\", \"deployment\": \"vllm-llama-8b\", "
                         + "\"model\": \"llama-3.1-8b\"}]}",
-                "Options name what every GPU gets unless a rule says otherwise."})
+                "Options name what every GPU gets unless a rule says otherwise.",
+                "With --vllm-url, each interval's samples also carry the tokens the deployment's vLLM servers served "
+                        + "(prompt_tokens, generation_tokens: counter deltas, on the deployment's first GPU sample, 0 on its others)."})
 public final class GpuCollectorCommand implements Runnable {
     /** The longest a sample waits for Kafka before it is dropped; a collector is its own process, it may wait. */
     static final Duration MAX_BLOCK = Duration.ofSeconds(5);
@@ -63,6 +67,12 @@ public final class GpuCollectorCommand implements Runnable {
     @Option(names = "--dcgm-url", paramLabel = "URL",
             description = "Scrape this DCGM exporter instead of running nvidia-smi, e.g. http://localhost:9400/metrics.")
     URI dcgmUrl;
+
+    @Option(names = "--vllm-url", paramLabel = "[DEPLOYMENT=]URL",
+            description = {"Also scrape this vLLM server's metrics (repeatable), e.g. http://localhost:8000/metrics, for the tokens "
+                    + "it serves: DEPLOYMENT (default: --deployment) names the deployment whose GPUs it runs on.",
+                    "A failed scrape publishes no tokens for that interval; --once then takes two samples --interval apart."})
+    List<String> vllmUrls = new ArrayList<>();
 
     @Option(names = "--team", description = "Team of the GPUs (unless a mapping rule names another).")
     String team;
@@ -106,7 +116,7 @@ public final class GpuCollectorCommand implements Runnable {
 
     @Override
     public void run() {
-        GpuCollector collector = new GpuCollector(source(), mapping(), node, interval);
+        GpuCollector collector = new GpuCollector(source(), mapping(), node, interval, vllmSources());
         if (dryRun) {
             PrintWriter out = spec.commandLine().getOut();
             if (once) {
@@ -142,6 +152,28 @@ public final class GpuCollectorCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2);
         }
+    }
+
+    /** Each --vllm-url's server and the deployment it serves. */
+    private Map<VllmSource, String> vllmSources() {
+        Map<VllmSource, String> sources = new LinkedHashMap<>();
+        for (String value : vllmUrls) {
+            String text = value.trim();
+            int eq = text.indexOf('=');
+            int scheme = text.indexOf("://");
+            String name = eq > 0 && (scheme < 0 || eq < scheme) ? text.substring(0, eq).trim() : null;
+            String url = name == null ? text : text.substring(eq + 1).trim();
+            String servedDeployment = name != null ? name : deployment;
+            if (servedDeployment == null || servedDeployment.isBlank()) {
+                throw new CliException("--vllm-url " + value + ": name the deployment it serves (--vllm-url DEPLOYMENT=URL, or --deployment)", 2);
+            }
+            try {
+                sources.put(VllmSource.http(URI.create(url), timeout), servedDeployment.trim());
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--vllm-url " + value + ": " + e.getMessage(), 2);
+            }
+        }
+        return sources;
     }
 
     private GpuMapping mapping() {
@@ -186,7 +218,15 @@ public final class GpuCollectorCommand implements Runnable {
 
     private static List<GpuUtilization> collectOnce(GpuCollector collector) {
         try {
+            if (collector.measuresTokens()) {
+                // a token count is a delta: a baseline round, then the round that reports it
+                collector.collect();
+                Thread.sleep(collector.interval().toMillis());
+            }
             return collector.collect();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted between the two samples of --once");
         } catch (GpuReadException e) {
             throw new CliException("could not read the GPUs: " + e.getMessage());
         }

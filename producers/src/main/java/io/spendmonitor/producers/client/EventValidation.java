@@ -61,7 +61,8 @@ final class EventValidation {
         GpuUtilization candidate = event.getTimestamp() != null ? event : new GpuUtilization(clock.instant(),
                 event.getNode(), event.getGpuId(), event.getGpuModel(), event.getTeam(), event.getDeployment(), event.getModel(),
                 event.getUtilization(), event.getMemoryUsedBytes(), event.getMemoryTotalBytes(), event.getPowerWatts(),
-                event.getIntervalSeconds(), event.getUsdPerHour());
+                event.getIntervalSeconds(), event.getUsdPerHour(), event.getPromptTokens(), event.getGenerationTokens(),
+                event.getPrefixCacheQueries(), event.getPrefixCacheHits());
         require("gpu_utilization", RULES.check(candidate, clock.millis()));
         BigDecimal usdPerHour = atMoneyScale(candidate.getUsdPerHour());
         if (usdPerHour != candidate.getUsdPerHour()) {

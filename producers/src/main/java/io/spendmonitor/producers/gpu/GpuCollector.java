@@ -50,6 +50,7 @@ public final class GpuCollector {
     private final Map<String, Long> lastSampleNanos = new HashMap<>();
     /** GPUs already reported as skipped, so a GPU that stays unusable is logged once, not every interval. */
     private final Set<String> reported = new HashSet<>();
+    private final VllmMeter vllm;
 
     /**
      * @param node the node name to publish; null for the source's own (DCGM's {@code Hostname} label)
@@ -59,7 +60,20 @@ public final class GpuCollector {
         this(source, mapping, node, interval, Clock.systemUTC(), System::nanoTime);
     }
 
+    /**
+     * A collector that also scrapes vLLM servers: {@code vllm} maps each server's metrics URL
+     * source to the deployment it serves (see {@link VllmMeter}).
+     */
+    public GpuCollector(GpuSource source, GpuMapping mapping, String node, Duration interval, Map<VllmSource, String> vllm) {
+        this(source, mapping, node, interval, Clock.systemUTC(), System::nanoTime, vllm);
+    }
+
     GpuCollector(GpuSource source, GpuMapping mapping, String node, Duration interval, Clock clock, LongSupplier nanoTime) {
+        this(source, mapping, node, interval, clock, nanoTime, Map.of());
+    }
+
+    GpuCollector(GpuSource source, GpuMapping mapping, String node, Duration interval, Clock clock, LongSupplier nanoTime,
+                 Map<VllmSource, String> vllm) {
         if (interval == null || interval.toMillis() < 1) {
             throw new IllegalArgumentException("interval must be at least 1 ms");
         }
@@ -70,6 +84,14 @@ public final class GpuCollector {
         this.clock = clock;
         this.nanoTime = nanoTime;
         this.localHost = this.node != null ? this.node : localHostName();
+        List<VllmMeter.Target> targets = new ArrayList<>();
+        vllm.forEach((server, deployment) -> targets.add(new VllmMeter.Target(deployment, server)));
+        this.vllm = new VllmMeter(targets);
+    }
+
+    /** Whether vLLM servers are scraped: then a sample's tokens are a delta, which takes two rounds. */
+    public boolean measuresTokens() {
+        return !vllm.isEmpty();
     }
 
     public Duration interval() {
@@ -126,6 +148,11 @@ public final class GpuCollector {
                     .setIntervalSeconds(intervalSeconds(key, now))
                     .setUsdPerHour(a.usdPerHour())
                     .build());
+        }
+        if (!vllm.isEmpty()) {
+            // the samples' order decides which carries a deployment's tokens: make it stable
+            samples.sort(java.util.Comparator.comparing(GpuUtilization::getNode).thenComparing(GpuUtilization::getGpuId));
+            vllm.attach(samples, now, MAX_GAP_INTERVALS * interval.toNanos());
         }
         return samples;
     }

@@ -42,6 +42,18 @@ public final class GpuUtilizationJson {
         if (event.getUsdPerHour() != null) {
             line.put("usd_per_hour", event.getUsdPerHour().toPlainString());
         }
+        if (event.getPromptTokens() != null) {
+            line.put("prompt_tokens", event.getPromptTokens());
+        }
+        if (event.getGenerationTokens() != null) {
+            line.put("generation_tokens", event.getGenerationTokens());
+        }
+        if (event.getPrefixCacheQueries() != null) {
+            line.put("prefix_cache_queries", event.getPrefixCacheQueries());
+        }
+        if (event.getPrefixCacheHits() != null) {
+            line.put("prefix_cache_hits", event.getPrefixCacheHits());
+        }
         try {
             return JSON.writeValueAsString(line);
         } catch (JsonProcessingException e) {

@@ -244,6 +244,10 @@ public final class EventLineParser {
                 .setPowerWatts(f.optionalNumber("power_watts"))
                 .setIntervalSeconds(f.number("interval_seconds"))
                 .setUsdPerHour(f.optionalMoney("usd_per_hour"))
+                .setPromptTokens(f.optionalWhole("prompt_tokens"))
+                .setGenerationTokens(f.optionalWhole("generation_tokens"))
+                .setPrefixCacheQueries(f.optionalWhole("prefix_cache_queries"))
+                .setPrefixCacheHits(f.optionalWhole("prefix_cache_hits"))
                 .build();
         rules.check(sample, clock.millis()).ifPresent(v -> {
             throw LineFields.rejected(v);

@@ -27,6 +27,8 @@ public final class EventRules {
 
     /** More tokens than this in one call (any count) is garbage: the largest context windows hold a few million. */
     public static final long MAX_TOKENS_PER_CALL = 10_000_000L;
+    /** Measured tokens on one GPU sample (vLLM counter deltas): 10^12 is a million tokens a second for 11 days. */
+    public static final long MAX_MEASURED_TOKENS = 1_000_000_000_000L;
     /** Team, application, provider, model, deployment, node, GPU names and event ids. */
     public static final int MAX_NAME_LENGTH = 200;
     /** No GPU rents for more than this an hour; above it the sample is garbage. */
@@ -285,6 +287,16 @@ public final class EventRules {
         if (!(interval <= MAX_INTERVAL_SECONDS)) {
             return new Violation(RejectReason.BAD_INTERVAL, "interval_seconds must be at most " + (long) MAX_INTERVAL_SECONDS
                     + " (a day), got " + interval);
+        }
+        for (Long tokens : new Long[]{g.getPromptTokens(), g.getGenerationTokens(), g.getPrefixCacheQueries(), g.getPrefixCacheHits()}) {
+            if (tokens != null && tokens < 0) {
+                return new Violation(RejectReason.NEGATIVE_TOKENS, "measured token counts (prompt_tokens, generation_tokens, "
+                        + "prefix_cache_*) must not be negative, got " + tokens);
+            }
+            if (tokens != null && tokens > MAX_MEASURED_TOKENS) {
+                return new Violation(RejectReason.ABSURD_TOKENS, "a measured token count above " + MAX_MEASURED_TOKENS
+                        + " on one sample is no server, got " + tokens);
+            }
         }
         return gpuPrice(interval, g.getUsdPerHour());
     }

@@ -38,6 +38,8 @@ public final class SpendConfig {
     public static final String ATTRIBUTION_KEYS = "spend.attribution.keys";
     public static final String ATTRIBUTION_MAX_VALUES = "spend.attribution.max-values";
     public static final String SPIKE_MIN_USD = "spend.spike.min-usd";
+    public static final String CAPACITY_MIN_EVIDENCE = "spend.capacity.min-evidence";
+    public static final String CAPACITY_MIN_UTILIZATION = "spend.capacity.min-utilization";
     /** Gone in 0.1: de-duplication now lasts as long as a window can change (see the README). */
     static final String REMOVED_DEDUPE_RETENTION = "spend.dedupe.retention";
     public static final String TIMESTAMP_MIN = "spend.timestamp.min";
@@ -79,6 +81,7 @@ public final class SpendConfig {
         ConfigKeys.check(values);
         SpendConfig config = new SpendConfig(values);
         config.settings(); // fail fast on bad values
+        config.capacity();
         config.timestampMin();
         config.duration(TIMESTAMP_MAX_AHEAD);
         config.duration(TEAM_EVICTION);
@@ -145,6 +148,11 @@ public final class SpendConfig {
             throw new IllegalArgumentException("'" + ATTRIBUTION_MAX_VALUES + "' must be between 2 and 10000, got " + max);
         }
         return max;
+    }
+
+    /** When break-even uses measured throughput instead of the declared one. */
+    public io.spendmonitor.streams.cost.CapacitySettings capacity() {
+        return new io.spendmonitor.streams.cost.CapacitySettings(duration(CAPACITY_MIN_EVIDENCE), decimal(CAPACITY_MIN_UTILIZATION));
     }
 
     public Duration windowRetention() {

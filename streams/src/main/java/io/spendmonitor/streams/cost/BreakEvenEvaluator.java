@@ -24,13 +24,93 @@ public final class BreakEvenEvaluator {
      */
     public static List<BreakEven> evaluate(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
                                            Optional<BigDecimal> gpuUsdPerHour, Optional<ApiPrice> apiPrice) {
+        return evaluate(horizon, horizonMs, windowMs, profile, gpuUsdPerHour, apiPrice, CapacitySettings.defaults());
+    }
+
+    /**
+     * As above; API mode sizes the replicas with the measured throughput ({@link #throughput}) once
+     * the horizon holds {@code capacity}'s evidence, else with the profile's declared one.
+     */
+    public static List<BreakEven> evaluate(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
+                                           Optional<BigDecimal> gpuUsdPerHour, Optional<ApiPrice> apiPrice,
+                                           CapacitySettings capacity) {
         List<BreakEven> results = new ArrayList<>();
         if (horizonMs <= 0) {
             return results;
         }
-        apiMode(horizon, horizonMs, windowMs, profile, gpuUsdPerHour).ifPresent(results::add);
+        BreakEven.Throughput throughput = throughput(horizon, windowMs, profile, capacity);
+        apiMode(horizon, horizonMs, windowMs, profile, gpuUsdPerHour, throughput).ifPresent(results::add);
         selfHostedMode(horizon, horizonMs, profile, apiPrice).ifPresent(results::add);
-        return results;
+        return results.stream().map(b -> withThroughput(b, throughput)).toList();
+    }
+
+    private static BreakEven withThroughput(BreakEven b, BreakEven.Throughput t) {
+        return new BreakEven(b.profile(), b.gpuModel(), b.mode(), b.apiModel(), b.minutes(), b.replicas(), b.gpus(), b.actualUsd(),
+                b.counterfactualUsd(), b.ratio(), b.savingsUsdPerHour(), t);
+    }
+
+    /**
+     * Measured throughput of the profile's model on the profile's GPU, from the horizon's windows
+     * in which the team's deployments of it carried vLLM token counts and were at least
+     * {@code minUtilization} busy: measured tokens / their busy GPU-seconds (tokens per busy
+     * GPU-second), times gpus_per_replica for one replica. Used once those windows add up to
+     * {@code minEvidence}.
+     */
+    public static BreakEven.Throughput throughput(List<MinuteSummary> horizon, long windowMs, SelfHostProfileSpec profile,
+                                                  CapacitySettings capacity) {
+        long tokens = 0;
+        double busySeconds = 0;
+        long evidenceWindows = 0;
+        long prefixQueries = 0;
+        long prefixHits = 0;
+        java.util.TreeSet<String> deployments = new java.util.TreeSet<>();
+        java.util.Map<String, long[]> tokensBy = new java.util.TreeMap<>();
+        java.util.Map<String, double[]> busyBy = new java.util.TreeMap<>();
+        for (MinuteSummary minute : horizon) {
+            boolean evidence = false;
+            for (var entry : minute.measured().entrySet()) {
+                MinuteSummary.MeasuredMinute m = entry.getValue();
+                if (!profile.model().equals(m.model()) || !profile.gpuModel().equals(m.gpuModel()) || m.gpuSeconds() <= 0) {
+                    continue;
+                }
+                deployments.add(entry.getKey());
+                prefixQueries = saturated(prefixQueries, m.prefixQueries());
+                prefixHits = saturated(prefixHits, m.prefixHits());
+                if (m.utilization() >= capacity.minUtilization()) {
+                    evidence = true;
+                    tokens = saturated(tokens, m.tokens());
+                    busySeconds += m.busyGpuSeconds();
+                    long[] t = tokensBy.computeIfAbsent(entry.getKey(), k -> new long[1]);
+                    t[0] = saturated(t[0], m.tokens());
+                    busyBy.computeIfAbsent(entry.getKey(), k -> new double[1])[0] += m.busyGpuSeconds();
+                }
+            }
+            if (evidence) {
+                evidenceWindows++;
+            }
+        }
+        BigDecimal perGpuSecond = busySeconds > 0 && tokens > 0
+                ? new BigDecimal(tokens).divide(BigDecimal.valueOf(busySeconds), MathContext.DECIMAL64) : null;
+        BigDecimal perReplica = perGpuSecond == null ? null : perGpuSecond.multiply(BigDecimal.valueOf(profile.gpusPerReplica()));
+        long evidenceSeconds = evidenceWindows * windowMs / 1000;
+        long requiredSeconds = capacity.minEvidence().toSeconds();
+        BreakEven.Source used = perReplica != null && evidenceSeconds >= requiredSeconds ? BreakEven.Source.MEASURED
+                : BreakEven.Source.DECLARED;
+        Double hitRate = prefixQueries > 0 ? (double) prefixHits / prefixQueries : null;
+        java.util.Map<String, BigDecimal> byDeployment = new java.util.TreeMap<>();
+        tokensBy.forEach((deployment, t) -> {
+            double busy = busyBy.get(deployment)[0];
+            if (busy > 0) {
+                byDeployment.put(deployment, new BigDecimal(t[0]).divide(BigDecimal.valueOf(busy), MathContext.DECIMAL64));
+            }
+        });
+        return new BreakEven.Throughput(profile.tokensPerSecondPerReplica(), perGpuSecond, perReplica, evidenceSeconds,
+                requiredSeconds, used, List.copyOf(deployments), hitRate, java.util.Collections.unmodifiableMap(byDeployment));
+    }
+
+    private static long saturated(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /** With 1-minute windows: {@code minutes} of horizon (the DESIGN.md form, used by tests). */
@@ -46,6 +126,11 @@ public final class BreakEvenEvaluator {
      */
     static Optional<BreakEven> apiMode(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
                                        Optional<BigDecimal> gpuUsdPerHour) {
+        return apiMode(horizon, horizonMs, windowMs, profile, gpuUsdPerHour, null);
+    }
+
+    static Optional<BreakEven> apiMode(List<MinuteSummary> horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
+                                       Optional<BigDecimal> gpuUsdPerHour, BreakEven.Throughput throughput) {
         String apiModel = profile.apiEquivalent();
         FemtoSum actualFemto = new FemtoSum(); // a long until it would wrap: no allocation per minute
         long peakTokensPerWindow = 0;
@@ -61,7 +146,9 @@ public final class BreakEvenEvaluator {
         if (!called || gpuUsdPerHour.isEmpty()) {
             return Optional.empty();
         }
-        int replicas = replicas(peakTokensPerWindow, windowMs, profile);
+        int replicas = throughput != null && throughput.used() == BreakEven.Source.MEASURED
+                ? replicas(peakTokensPerWindow, windowMs, profile, measuredCapacityPerMinute(profile, throughput))
+                : replicas(peakTokensPerWindow, windowMs, profile);
         int gpus = Math.multiplyExact(replicas, profile.gpusPerReplica());
         BigDecimal hourly = gpuUsdPerHour.get().multiply(BigDecimal.valueOf(gpus)).add(profile.overheadUsdPerHour());
         BigDecimal counterfactual = hourly.multiply(BigDecimal.valueOf(horizonMs)).divide(MS_PER_HOUR, 15, RoundingMode.HALF_EVEN);
@@ -76,8 +163,19 @@ public final class BreakEvenEvaluator {
 
     /** replicas = max(min_replicas, ceil(peak_tps / (tokens_per_second_per_replica * target_utilization))). */
     public static int replicas(long peakTokensPerWindow, long windowMs, SelfHostProfileSpec profile) {
+        return replicas(peakTokensPerWindow, windowMs, profile, profile.capacityPerMinute());
+    }
+
+    /** Tokens a minute one replica serves at the target utilization, at the measured throughput. */
+    static BigDecimal measuredCapacityPerMinute(SelfHostProfileSpec profile, BreakEven.Throughput throughput) {
+        return throughput.measuredTokensPerSecondPerReplica().multiply(BigDecimal.valueOf(profile.targetUtilization()))
+                .multiply(BigDecimal.valueOf(60));
+    }
+
+    /** The same, with {@code capacityPerMinute} tokens a minute per replica at the target utilization. */
+    static int replicas(long peakTokensPerWindow, long windowMs, SelfHostProfileSpec profile, BigDecimal capacityPerMinute) {
         // peak_tps / (tps * target) = peak_tokens_per_window / (tps * target * 60 * windowMs / 60,000)
-        BigDecimal capacityPerWindow = profile.capacityPerMinute().multiply(BigDecimal.valueOf(windowMs))
+        BigDecimal capacityPerWindow = capacityPerMinute.multiply(BigDecimal.valueOf(windowMs))
                 .divide(MS_PER_MINUTE, 15, RoundingMode.HALF_EVEN);
         if (capacityPerWindow.signum() <= 0) {
             throw new IllegalArgumentException("profile " + profile.name() + " has no throughput");

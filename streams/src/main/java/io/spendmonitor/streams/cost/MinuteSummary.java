@@ -9,7 +9,31 @@ import java.util.Map;
  * exact at any size.
  */
 public record MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, Map<String, SelfHostMinute> selfHosted,
-                            BigInteger apiCostFemto, BigInteger gpuCostFemto) {
+                            BigInteger apiCostFemto, BigInteger gpuCostFemto, Map<String, MeasuredMinute> measured) {
+    public MinuteSummary {
+        measured = measured == null ? Map.of() : measured;
+    }
+
+    public MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, Map<String, SelfHostMinute> selfHosted,
+                         BigInteger apiCostFemto, BigInteger gpuCostFemto) {
+        this(windowEndMs, apiModels, selfHosted, apiCostFemto, gpuCostFemto, Map.of());
+    }
+
+    /**
+     * One deployment's GPU samples that carried vLLM token counts, in one window.
+     *
+     * @param tokens         prompt + generation tokens served
+     * @param busyGpuSeconds sum(utilization * interval_seconds) of those samples
+     * @param gpuSeconds     sum(interval_seconds) of those samples
+     */
+    public record MeasuredMinute(String model, String gpuModel, long tokens, double busyGpuSeconds, double gpuSeconds,
+                                 long prefixQueries, long prefixHits) {
+        /** Busy fraction of the measured GPU time. */
+        public double utilization() {
+            return gpuSeconds <= 0 ? 0 : busyGpuSeconds / gpuSeconds;
+        }
+    }
+
     public MinuteSummary(long windowEndMs, Map<String, ApiMinute> apiModels, Map<String, SelfHostMinute> selfHosted) {
         this(windowEndMs, apiModels, selfHosted,
                 apiModels.values().stream().map(ApiMinute::costFemto).reduce(BigInteger.ZERO, BigInteger::add),

@@ -25,9 +25,15 @@ import java.util.TreeMap;
  */
 public final class TeamEvaluator {
     private final SpendSettings settings;
+    private final CapacitySettings capacity;
 
     public TeamEvaluator(SpendSettings settings) {
+        this(settings, CapacitySettings.defaults());
+    }
+
+    public TeamEvaluator(SpendSettings settings, CapacitySettings capacity) {
         this.settings = settings;
+        this.capacity = capacity;
     }
 
     /** The team's budget in force, in USD; either may be null (no budget for that period). */
@@ -182,9 +188,17 @@ public final class TeamEvaluator {
         byModel.forEach((model, s) -> selfHosted.put(model, new MinuteSummary.SelfHostMinute(s[0], s[1], s[2], s[3],
                 gpuCostByModel.getOrDefault(model, java.math.BigInteger.ZERO),
                 new ArrayList<>(gpuModels.getOrDefault(model, new java.util.TreeSet<>())))));
+        Map<String, MinuteSummary.MeasuredMinute> measured = new TreeMap<>();
+        for (TeamWindow.DeploymentStats d : window.deployments().values()) {
+            String model = d.model != null ? d.model : state.deploymentModels.get(d.deployment);
+            if (d.measuredGpuSeconds > 0 && model != null && d.gpuModel != null) {
+                measured.put(d.deployment, new MinuteSummary.MeasuredMinute(model, d.gpuModel, d.measuredTokens,
+                        d.measuredBusyGpuSeconds, d.measuredGpuSeconds, d.prefixQueries, d.prefixHits));
+            }
+        }
         // hash maps: every evaluation looks models up in each of the horizon's 60 minutes
         return new MinuteSummary(windowEndMs, Map.copyOf(api), Map.copyOf(selfHosted), window.apiCost().value(),
-                window.gpuCost().value());
+                window.gpuCost().value(), Map.copyOf(measured));
     }
 
     private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, long horizonMs,
@@ -195,7 +209,7 @@ public final class TeamEvaluator {
         for (SelfHostProfileSpec profile : catalog.profiles(at)) {
             Optional<ApiPrice> apiPrice = catalog.apiPrice(profile.apiProvider(), profile.apiModel(), null, at);
             for (BreakEven result : BreakEvenEvaluator.evaluate(horizon, horizonMs, settings.windowSizeMs(), profile,
-                    catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice)) {
+                    catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice, capacity)) {
                 results.add(result);
                 String key = new BreakEvenKey(result.mode(), profile.model(), profile.gpuModel()).toString();
                 evaluated.add(key);

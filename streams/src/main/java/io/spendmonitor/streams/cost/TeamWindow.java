@@ -90,6 +90,13 @@ public final class TeamWindow {
         public final FemtoSum gpuCost = new FemtoSum();
         public final FemtoSum busyCost = new FemtoSum();
         public long tokens;
+        /** GPU time of the samples that carried vLLM token counts, and those counts (saturating sums). */
+        public double measuredGpuSeconds;
+        public double measuredBusyGpuSeconds;
+        public long measuredTokens;
+        /** vLLM prefix-cache lookups and hits, in tokens; 0 where the server exports none. */
+        public long prefixQueries;
+        public long prefixHits;
 
         DeploymentStats(String deployment) {
             this.deployment = deployment;
@@ -194,6 +201,27 @@ public final class TeamWindow {
             d.gpuCost.add(costFemto);
             d.busyCost.add(busyFemto);
         }
+    }
+
+    /**
+     * The vLLM token counts one GPU sample of {@code deployment} carried (after
+     * {@link #addGpuSample}, which counted its GPU time): the sample's GPU time is then measured time.
+     */
+    public void addMeasuredTokens(String deployment, double intervalSeconds, double utilization, long tokens,
+                                  Long prefixQueries, Long prefixHits) {
+        DeploymentStats d = deployment(deployment);
+        d.measuredGpuSeconds += intervalSeconds;
+        d.measuredBusyGpuSeconds += intervalSeconds * utilization;
+        d.measuredTokens = saturated(d.measuredTokens, tokens);
+        if (prefixQueries != null && prefixHits != null) {
+            d.prefixQueries = saturated(d.prefixQueries, prefixQueries);
+            d.prefixHits = saturated(d.prefixHits, prefixHits);
+        }
+    }
+
+    private static long saturated(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     private DeploymentStats deployment(String name) {
@@ -325,9 +353,9 @@ public final class TeamWindow {
 
     // ---- compact binary form for the window store (a version byte first, so it can evolve) ----
 
-    /** 1: money as longs (read still); 2: money as {@link FemtoSum}; 3: with the attribution (2 still read). */
+    /** 1: money as longs (read still); 2: money as {@link FemtoSum} (read still); 3: 2 + deployments' measured tokens + the attribution. */
     private static final byte FORMAT_LONGS = 1;
-    private static final byte FORMAT_NO_ATTRIBUTION = 2;
+    private static final byte FORMAT_FEMTO = 2;
     private static final byte FORMAT = 3;
 
     public void writeTo(DataOutput out) throws IOException {
@@ -357,6 +385,11 @@ public final class TeamWindow {
             d.gpuCost.writeTo(out);
             d.busyCost.writeTo(out);
             out.writeLong(d.tokens);
+            out.writeDouble(d.measuredGpuSeconds);
+            out.writeDouble(d.measuredBusyGpuSeconds);
+            out.writeLong(d.measuredTokens);
+            out.writeLong(d.prefixQueries);
+            out.writeLong(d.prefixHits);
         }
         out.writeInt(attribution.size());
         for (Map.Entry<String, Map<String, Attributed>> key : attribution.entrySet()) {
@@ -373,7 +406,7 @@ public final class TeamWindow {
 
     public static TeamWindow readFrom(DataInput in) throws IOException {
         byte format = in.readByte();
-        if (format != FORMAT && format != FORMAT_NO_ATTRIBUTION && format != FORMAT_LONGS) {
+        if (format != FORMAT && format != FORMAT_FEMTO && format != FORMAT_LONGS) {
             throw new IOException("unknown team window format " + format);
         }
         boolean longs = format == FORMAT_LONGS;
@@ -402,6 +435,13 @@ public final class TeamWindow {
             d.gpuCost.add(money(in, longs));
             d.busyCost.add(money(in, longs));
             d.tokens = in.readLong();
+            if (format == FORMAT) {
+                d.measuredGpuSeconds = in.readDouble();
+                d.measuredBusyGpuSeconds = in.readDouble();
+                d.measuredTokens = in.readLong();
+                d.prefixQueries = in.readLong();
+                d.prefixHits = in.readLong();
+            }
             w.deployments.put(d.deployment, d);
         }
         if (format == FORMAT) {

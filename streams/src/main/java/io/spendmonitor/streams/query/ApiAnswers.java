@@ -55,7 +55,26 @@ public final class ApiAnswers {
     public record BreakEvenView(String profile, String gpuModel, String mode, String apiModel, int minutes,
                                 @JsonInclude(JsonInclude.Include.NON_NULL) Integer replicas,
                                 @JsonInclude(JsonInclude.Include.NON_NULL) Integer gpus,
-                                String actualUsd, String counterfactualUsd, Double ratio, String savingsUsdPerHour) {
+                                String actualUsd, String counterfactualUsd, Double ratio, String savingsUsdPerHour,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) ThroughputView throughput) {
+        public BreakEvenView(String profile, String gpuModel, String mode, String apiModel, int minutes, Integer replicas,
+                             Integer gpus, String actualUsd, String counterfactualUsd, Double ratio, String savingsUsdPerHour) {
+            this(profile, gpuModel, mode, apiModel, minutes, replicas, gpus, actualUsd, counterfactualUsd, ratio, savingsUsdPerHour, null);
+        }
+    }
+
+    /**
+     * The throughput a break-even rests on: the profile's declared one, the one measured from the
+     * team's vLLM deployments of that model on that GPU (tokens per busy GPU-second over the
+     * horizon; per replica: times gpus_per_replica), how much evidence there is and which was used.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ThroughputView(double declaredTokensPerSecondPerReplica,
+                                 @JsonInclude(JsonInclude.Include.NON_NULL) java.math.BigDecimal measuredTokensPerSecondPerReplica,
+                                 @JsonInclude(JsonInclude.Include.NON_NULL) java.math.BigDecimal measuredTokensPerBusyGpuSecond,
+                                 double evidenceMinutes, double requiredMinutes, String used, List<String> measuredDeployments,
+                                 @JsonInclude(JsonInclude.Include.NON_NULL) Double prefixCacheHitRate,
+                                 java.util.Map<String, java.math.BigDecimal> tokensPerBusyGpuSecondByDeployment) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

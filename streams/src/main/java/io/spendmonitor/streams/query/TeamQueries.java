@@ -413,7 +413,28 @@ public final class TeamQueries {
         boolean api = b.mode() == BreakEven.Mode.API;
         return new ApiAnswers.BreakEvenView(b.profile(), b.gpuModel(), b.mode().name(), b.apiModel(), b.minutes(),
                 api ? b.replicas() : null, api ? b.gpus() : null, usd(b.actualUsd()), usd(b.counterfactualUsd()), b.ratio(),
-                usd(b.savingsUsdPerHour()));
+                usd(b.savingsUsdPerHour()), throughput(b.throughput()));
+    }
+
+    static ApiAnswers.ThroughputView throughput(BreakEven.Throughput t) {
+        if (t == null) {
+            return null;
+        }
+        java.math.MathContext three = java.math.MathContext.DECIMAL64;
+        return new ApiAnswers.ThroughputView(t.declaredTokensPerSecondPerReplica(),
+                t.measuredTokensPerSecondPerReplica() == null ? null
+                        : t.measuredTokensPerSecondPerReplica().round(three).setScale(3, java.math.RoundingMode.HALF_EVEN),
+                t.measuredTokensPerBusyGpuSecond() == null ? null
+                        : t.measuredTokensPerBusyGpuSecond().round(three).setScale(3, java.math.RoundingMode.HALF_EVEN),
+                t.evidenceSeconds() / 60.0, t.requiredSeconds() / 60.0, t.used().name().toLowerCase(java.util.Locale.ROOT),
+                t.deployments(), t.prefixCacheHitRate(), byDeployment(t.byDeployment(), three));
+    }
+
+    private static java.util.Map<String, java.math.BigDecimal> byDeployment(java.util.Map<String, java.math.BigDecimal> measured,
+                                                                          java.math.MathContext precision) {
+        java.util.Map<String, java.math.BigDecimal> out = new java.util.TreeMap<>();
+        measured.forEach((d, v) -> out.put(d, v.round(precision).setScale(3, java.math.RoundingMode.HALF_EVEN)));
+        return out;
     }
 
     private static List<ApiAnswers.ActiveAlert> activeAlerts(String team, TeamState s) {

@@ -85,8 +85,11 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
             return;
         }
         long ts = g.getTimestamp().toEpochMilli();
+        Long measured = g.getPromptTokens() == null || g.getGenerationTokens() == null ? null
+                : Math.addExact(g.getPromptTokens(), g.getGenerationTokens()); // each below 1e15: the rules bound them
         GpuSample sample = new GpuSample(g.getTeam(), ts, g.getDeployment(), g.getModel(), g.getGpuModel(),
-                g.getIntervalSeconds(), g.getUtilization(), g.getUsdPerHour());
+                g.getIntervalSeconds(), g.getUtilization(), g.getUsdPerHour(), measured, g.getPrefixCacheQueries(),
+                g.getPrefixCacheHits());
         context.forward(record.withValue(new NodeMessages.Admitted(null, sample, 0, g)), SpendTopology.PRICE_NODE);
     }
 

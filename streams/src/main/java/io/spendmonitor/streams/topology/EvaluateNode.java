@@ -77,12 +77,17 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
 
     EvaluateNode(SpendSettings settings, PriceCatalog catalog, SpendListener listener, Duration eviction, TaskBuffers buffers,
                  CommittedSpend committed) {
+        this(settings, catalog, listener, eviction, buffers, committed, io.spendmonitor.streams.cost.CapacitySettings.defaults());
+    }
+
+    EvaluateNode(SpendSettings settings, PriceCatalog catalog, SpendListener listener, Duration eviction, TaskBuffers buffers,
+                 CommittedSpend committed, io.spendmonitor.streams.cost.CapacitySettings capacity) {
         this.buffers = buffers;
         this.committed = committed;
         this.settings = settings;
         this.catalog = catalog;
         this.listener = listener;
-        this.evaluator = new TeamEvaluator(settings);
+        this.evaluator = new TeamEvaluator(settings, capacity);
         this.eviction = eviction;
     }
 

@@ -86,6 +86,7 @@ public final class SpendTopology {
     public static Topology build(SpendConfig config, Topics topics, PriceCatalog catalog, SpendListener listener,
                                  java.util.function.LongSupplier wallClock, CommittedSpend committed) {
         SpendSettings settings = config.settings();
+        io.spendmonitor.streams.cost.CapacitySettings capacity = config.capacity();
         EventValidator validator = new EventValidator(config.timestampMin(), config.timestampMaxAhead());
         long maxAheadMs = config.timestampMaxAhead().toMillis();
         Duration windowRetention = config.windowRetention();
@@ -122,7 +123,7 @@ public final class SpendTopology {
         topology.addProcessor(WINDOW_NODE, (ProcessorSupplier) () -> new WindowNode(buffers, settings.windowSizeMs(),
                 settings.graceMs(), listener, config.attributionKeys(), config.attributionMaxValues()), PRICE_NODE);
         topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
-                config.teamEviction(), buffers, committed), WINDOW_NODE);
+                config.teamEviction(), buffers, committed, capacity), WINDOW_NODE);
         // no record caches: the nodes buffer open windows and team states as objects and write them once a commit
         topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_IDS_STORE),

@@ -82,6 +82,10 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
         GpuSample s = priced.sample();
         OpenWindows.Open ow = open(s.team(), s.timestampMs());
         io.spendmonitor.streams.cost.CountedEvents.add(ow.window, priced);
+        if (s.measuredTokens() != null) {
+            ow.window.addMeasuredTokens(s.deployment(), s.intervalSeconds(), s.utilization(), s.measuredTokens(),
+                    s.prefixQueries(), s.prefixHits());
+        }
         windows.changed(ow, 0, false);
     }
 
