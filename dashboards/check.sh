@@ -121,6 +121,38 @@ fi
 step "compose and image closed by default: loopback ports, SASL Kafka, no default passwords, pinned images" \
   "$PY" test/check-compose.py ../docker-compose.yml ../Dockerfile
 
+# ---------------------------------------------------------------- Kubernetes (deploy/k8s)
+step "k8s: the PrometheusRule is generated from prometheus/rules (deploy/k8s/gen-prometheusrule.py --check)" \
+  "$PY" ../deploy/k8s/gen-prometheusrule.py --check
+k8s_render() { # k8s_render DIR: kubectl kustomize into $work/k8s-<name>.yaml
+  kubectl kustomize "../deploy/k8s/$1" > "$work/k8s-${1//\//-}.yaml"
+}
+k8s_validate() { # the API schemas (npm kubernetes-models, installed from the lock file on first use)
+  if [[ ! -d ../deploy/k8s/test/node_modules ]]; then
+    (cd ../deploy/k8s/test && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  fi
+  local f rc=0
+  for f in "$work"/k8s-*.yaml; do node ../deploy/k8s/test/validate.mjs < "$f" || rc=1; done
+  return $rc
+}
+k8s_policy() {
+  local f rc=0
+  for f in "$work"/k8s-*.yaml; do "$PY" ../deploy/k8s/test/check-manifests.py < "$f" || rc=1; done
+  return $rc
+}
+if have kubectl; then
+  step "k8s: kubectl kustomize deploy/k8s (the example overlay) renders" k8s_render .
+  step "k8s: kubectl kustomize deploy/k8s/base renders" k8s_render base
+  step "k8s: state volume, headless application.server, probes, heap in limits, non-root, PDB, Secrets referenced" k8s_policy
+  if have node && have npm; then
+    step "k8s: every rendered object validates against the Kubernetes / Prometheus Operator schemas" k8s_validate
+  else
+    skip "k8s schema validation" "node/npm not installed"
+  fi
+else
+  skip "k8s manifests" "kubectl not installed (apt-get install -y kubectl)"
+fi
+
 # ---------------------------------------------------------------- live
 if [[ $live == 1 ]] && have prometheus; then
   step "live: a real Prometheus scrapes test/fake-exporter.py; every query returns data" test/live-selftest.sh

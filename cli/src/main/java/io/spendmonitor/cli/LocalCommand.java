@@ -19,10 +19,16 @@ import java.util.concurrent.CountDownLatch;
                 + "Confluent REST API) on free local ports, creates the spend-monitor topics, prints",
                 "  bootstrap.servers=HOST:PORT",
                 "  schema.registry.url=URL",
-                "and runs until Ctrl-C, then stops both and removes their data."})
+                "and runs until Ctrl-C, then stops both and removes their data.",
+                "With --brokers 3 it starts three brokers forming one KRaft quorum: every topic, the",
+                "internal and changelog topics included, gets replication factor 3 and min.insync.replicas=2."})
 public final class LocalCommand implements Runnable {
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of each event topic (default ${DEFAULT-VALUE}).")
     int partitions;
+
+    @Option(names = "--brokers", defaultValue = "1",
+            description = "Kafka brokers to start (default ${DEFAULT-VALUE}); 3 or more: replication factor 3, min.insync.replicas=2.")
+    int brokers;
 
     @Option(names = "--topic-prefix", defaultValue = "", description = "Prefix of every topic name (default none).")
     String topicPrefix;
@@ -32,9 +38,12 @@ public final class LocalCommand implements Runnable {
         if (partitions < 1) {
             throw new CliException("--partitions must be at least 1", 2);
         }
+        if (brokers < 1 || brokers > 9) {
+            throw new CliException("--brokers must be between 1 and 9", 2);
+        }
         PrintStream out = System.out;
         long started = System.nanoTime();
-        LocalCluster cluster = start();
+        LocalCluster cluster = start(brokers);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("stopping the broker and the registry...");
@@ -58,9 +67,9 @@ public final class LocalCommand implements Runnable {
         }
     }
 
-    private static LocalCluster start() {
+    private static LocalCluster start(int brokers) {
         try {
-            return LocalCluster.start();
+            return LocalCluster.start(LocalCluster.Options.defaults().withBrokers(brokers));
         } catch (RuntimeException e) {
             throw new CliException("could not start the local cluster: " + e.getMessage());
         }
@@ -70,11 +79,14 @@ public final class LocalCommand implements Runnable {
         createTopics(cluster, topicPrefix, partitions);
     }
 
-    /** Every spend-monitor topic with its contract settings (the catalog: one partition, compacted). */
+    /**
+     * Every spend-monitor topic with its contract settings (the catalog: one partition, compacted), and
+     * the cluster's default replication factor (1 on one broker, 3 on three or more).
+     */
     static void createTopics(LocalCluster cluster, String topicPrefix, int partitions) {
         try (var registry = RestSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl())) {
             Topics topics = Topics.fromConfig(Map.of(Topics.PREFIX_CONFIG, topicPrefix), registry);
-            List<NewTopic> newTopics = topics.newTopics(partitions, java.util.Optional.of((short) 1));
+            List<NewTopic> newTopics = topics.newTopics(partitions, java.util.Optional.empty());
             cluster.createTopics(newTopics);
         }
     }

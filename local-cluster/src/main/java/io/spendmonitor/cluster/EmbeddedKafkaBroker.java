@@ -9,8 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,17 +39,26 @@ import org.slf4j.LoggerFactory;
  * <p>For failure tests it can be {@link #stop() stopped} and {@link #restart() restarted}: the same
  * node, cluster id, ports and log dir, so clients reconnect to the address they already know and
  * find the data written before the stop.
+ *
+ * <p>{@link #startCluster(int, Map)} starts several such nodes forming one cluster: every node is a
+ * broker and a controller voter (a real Raft quorum), and with three or more nodes every topic the
+ * cluster creates by default, the consumer-offsets and transaction-state logs included, gets
+ * replication factor 3 and {@code min.insync.replicas=2}. Nodes of a cluster run without controlled
+ * shutdown, so {@link #kill()} looks like a crash to the others: no leadership hand-off, the controller
+ * fences the silent node only after {@code broker.session.timeout.ms}.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(60);
     private static final int START_ATTEMPTS = 3;
     /** A restart must bind the ports it had; retry while the old sockets are released or someone else holds them. */
     private static final int RESTART_ATTEMPTS = 10;
     private static final Duration RESTART_BACKOFF = Duration.ofMillis(500);
 
     private final Properties props;
+    private final int nodeId;
     private final Path dir;
     private final String clusterId;
     private final int port;
@@ -57,6 +71,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                                 int controllerPort) {
         this.server = server;
         this.props = props;
+        this.nodeId = Integer.parseInt(props.getProperty("node.id"));
         this.dir = dir;
         this.clusterId = clusterId;
         this.port = port;
@@ -97,7 +112,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try {
             Properties props = brokerProperties(dir.resolve("logs"), port, controllerPort);
             props.putAll(extraProperties);
-            format(props, dir, clusterId);
+            format(props, dir, clusterId, true);
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, props, dir, clusterId, port, controllerPort);
@@ -117,6 +132,179 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             TempDirs.deleteRecursively(dir);
             throw e;
         }
+    }
+
+    /**
+     * Starts {@code nodes} combined broker + controller nodes forming one cluster (node ids 1..n, a
+     * static voter set of all of them) and returns them in node-id order once every one answers an
+     * Admin {@code describeCluster}. One node is {@link #start(Map)}. With n ≥ 3 the defaults are
+     * replication factor 3 and {@code min.insync.replicas=2} for every topic created without its own
+     * setting (and for the offsets and transaction logs); with n = 2 they are 2 and 1.
+     * {@code extraProperties} override the defaults on every node.
+     */
+    public static List<EmbeddedKafkaBroker> startCluster(int nodes, Map<String, String> extraProperties) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one node, not " + nodes);
+        }
+        if (nodes == 1) {
+            return List.of(start(extraProperties));
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startClusterOnce(nodes, extraProperties);
+            } catch (RuntimeException e) {
+                if (attempt >= START_ATTEMPTS || !FreePorts.isBindFailure(e)) {
+                    throw e;
+                }
+                LOG.warn("Kafka cluster could not bind its ports, retrying: {}", e.toString());
+            }
+        }
+    }
+
+    private static List<EmbeddedKafkaBroker> startClusterOnce(int nodes, Map<String, String> extraProperties) {
+        long t0 = System.nanoTime();
+        int[] ports = FreePorts.pick(2 * nodes);
+        String clusterId = Uuid.randomUuid().toString();
+        StringJoiner voters = new StringJoiner(",");
+        for (int i = 0; i < nodes; i++) {
+            voters.add((i + 1) + "@127.0.0.1:" + ports[nodes + i]);
+        }
+        List<Path> dirs = new ArrayList<>();
+        List<Properties> allProps = new ArrayList<>();
+        List<KafkaRaftServer> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < nodes; i++) {
+                Path dir = TempDirs.create("spend-kafka-" + (i + 1) + "-");
+                dirs.add(dir);
+                Properties props = clusterNodeProperties(dir.resolve("logs"), i + 1, nodes, ports[i], ports[nodes + i],
+                        voters.toString());
+                props.putAll(extraProperties);
+                format(props, dir, clusterId, false);
+                allProps.add(props);
+            }
+            for (Properties props : allProps) {
+                servers.add(new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM));
+            }
+            // a node's startup waits for an elected controller, which needs a majority of the voters: start all at once
+            List<CompletableFuture<Void>> started = new ArrayList<>();
+            for (KafkaRaftServer s : servers) {
+                started.add(CompletableFuture.runAsync(s::startup, runnable -> {
+                    Thread t = new Thread(runnable, "spend-kafka-node-start");
+                    t.setDaemon(true);
+                    t.start();
+                }));
+            }
+            try {
+                CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            }
+            List<EmbeddedKafkaBroker> brokers = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                brokers.add(new EmbeddedKafkaBroker(servers.get(i), allProps.get(i), dirs.get(i), clusterId, ports[i],
+                        ports[nodes + i]));
+            }
+            for (EmbeddedKafkaBroker b : brokers) {
+                b.awaitServing();
+            }
+            LOG.info("Kafka {} cluster of {} KRaft nodes serving at {} after {} ms", AppInfoParser.getVersion(), nodes,
+                    bootstrapServers(brokers), (System.nanoTime() - t0) / 1_000_000);
+            return brokers;
+        } catch (RuntimeException | Error e) {
+            shutdownAll(servers, e);
+            dirs.forEach(TempDirs::deleteRecursively);
+            throw e;
+        }
+    }
+
+    private static void shutdownAll(List<KafkaRaftServer> servers, Throwable failure) {
+        List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        for (KafkaRaftServer s : servers) {
+            stopping.add(CompletableFuture.runAsync(() -> {
+                s.shutdown();
+                s.awaitShutdown();
+            }, runnable -> {
+                Thread t = new Thread(runnable, "spend-kafka-node-stop");
+                t.setDaemon(true);
+                t.start();
+            }));
+        }
+        for (CompletableFuture<Void> f : stopping) {
+            try {
+                f.join();
+            } catch (CompletionException suppressed) {
+                failure.addSuppressed(suppressed.getCause());
+            }
+        }
+    }
+
+    /** The comma-separated {@code bootstrap.servers} of all the given nodes. */
+    public static String bootstrapServers(List<EmbeddedKafkaBroker> brokers) {
+        StringJoiner all = new StringJoiner(",");
+        brokers.forEach(b -> all.add(b.bootstrapServers()));
+        return all.toString();
+    }
+
+    /**
+     * Closes every node of a cluster at once: one by one, the last ones would wait for a controller
+     * quorum that is already gone. A node that has not shut down within {@link #CLOSE_TIMEOUT} (a
+     * survivor of a lost quorum can wait for it forever) is abandoned with a warning; its data dir is
+     * still removed.
+     */
+    public static void closeAll(List<EmbeddedKafkaBroker> brokers) {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        for (EmbeddedKafkaBroker b : brokers) {
+            closing.add(CompletableFuture.runAsync(b::close, runnable -> {
+                Thread t = new Thread(runnable, "spend-kafka-node-close");
+                t.setDaemon(true);
+                t.start();
+            }));
+        }
+        RuntimeException failure = null;
+        for (int i = 0; i < closing.size(); i++) {
+            try {
+                closing.get(i).get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                EmbeddedKafkaBroker b = brokers.get(i);
+                LOG.warn("Kafka node {} at {} did not shut down within {} s; abandoning it", b.nodeId(),
+                        b.bootstrapServers(), CLOSE_TIMEOUT.toSeconds());
+                TempDirs.deleteRecursively(b.dir);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while closing the Kafka cluster", e);
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                if (failure == null) {
+                    failure = cause;
+                } else {
+                    failure.addSuppressed(cause);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    static Properties clusterNodeProperties(Path logDir, int nodeId, int nodes, int port, int controllerPort, String voters) {
+        Properties p = brokerProperties(logDir, port, controllerPort);
+        p.remove("controller.quorum.bootstrap.servers");
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", voters);
+        int replication = Math.min(nodes, 3);
+        String minIsr = Integer.toString(Math.max(1, replication - 1));
+        String rf = Integer.toString(replication);
+        p.put("default.replication.factor", rf);
+        p.put("min.insync.replicas", minIsr);
+        p.put("offsets.topic.replication.factor", rf);
+        p.put("transaction.state.log.replication.factor", rf);
+        p.put("transaction.state.log.min.isr", minIsr);
+        p.put("share.coordinator.state.topic.replication.factor", rf);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("unclean.leader.election.enable", "false");
+        // kill() is a crash as the cluster sees it: no hand-off of leadership before the node goes
+        p.put("controlled.shutdown.enable", "false");
+        return p;
     }
 
     static Properties brokerProperties(Path logDir, int port, int controllerPort) {
@@ -145,7 +333,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void format(Properties props, Path dir, String clusterId) {
+    private static void format(Properties props, Path dir, String clusterId, boolean standalone) {
         Path propsFile = dir.resolve("server.properties");
         try (OutputStream out = Files.newOutputStream(propsFile)) {
             props.store(out, "spend-monitor embedded broker");
@@ -155,8 +343,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int rc;
         try (PrintStream ps = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(
-                    new String[] {"format", "-t", clusterId, "-c", propsFile.toString(), "--standalone"}, ps);
+            String[] args = standalone
+                    ? new String[] {"format", "-t", clusterId, "-c", propsFile.toString(), "--standalone"}
+                    : new String[] {"format", "-t", clusterId, "-c", propsFile.toString()};
+            rc = StorageTool.execute(args, ps);
         }
         if (rc != 0) {
             throw new IllegalStateException("Kafka storage format failed (exit " + rc + "): "
@@ -181,6 +371,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code 127.0.0.1:<port>} of the PLAINTEXT listener. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** This node's {@code node.id} (1 for a single broker). */
+    public int nodeId() {
+        return nodeId;
     }
 
     public int port() {
@@ -223,6 +418,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         running.awaitShutdown();
         LOG.info("Kafka broker at {} stopped after {} ms (data kept in {})", bootstrapServers(),
                 (System.nanoTime() - t0) / 1_000_000, dir);
+    }
+
+    /**
+     * Stops the node abruptly, as a crash looks to the rest of the cluster: no controlled shutdown, so
+     * it leads its partitions (and coordinates its groups and transactions) until the controller fences
+     * it after {@code broker.session.timeout.ms}; the data dir stays for {@link #restart()}. Within one
+     * JVM the process cannot really die, so its sockets close as they would on {@code kill -9}, but the
+     * logs are flushed; a lost page cache is not simulated.
+     *
+     * @throws IllegalStateException if the node runs with controlled shutdown (a single broker from
+     *         {@link #start(Map)}), or is closed
+     */
+    public synchronized void kill() {
+        requireOpen();
+        if (!"false".equals(props.getProperty("controlled.shutdown.enable"))) {
+            throw new IllegalStateException("the Kafka broker at " + bootstrapServers()
+                    + " runs with controlled shutdown; kill() needs a node of startCluster()");
+        }
+        stop();
     }
 
     /**

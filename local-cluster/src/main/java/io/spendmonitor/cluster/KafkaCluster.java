@@ -31,11 +31,14 @@ public interface KafkaCluster extends AutoCloseable {
     /** One human-readable line saying what runs where. */
     String describe();
 
-    /** Creates topics with the given partition count and topic configs, replication factor 1. */
+    /**
+     * Creates topics with the given partition count and topic configs, and the cluster's default
+     * replication factor (1 on one broker, 3 on three or more).
+     */
     default void createTopics(int partitions, Map<String, String> configs, String... names) {
         List<NewTopic> topics = new ArrayList<>();
         for (String name : names) {
-            topics.add(new NewTopic(name, partitions, (short) 1).configs(configs));
+            topics.add(new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty()).configs(configs));
         }
         createTopics(topics);
     }

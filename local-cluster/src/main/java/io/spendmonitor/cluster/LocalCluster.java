@@ -3,6 +3,7 @@ package io.spendmonitor.cluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,9 @@ import org.apache.kafka.common.utils.internals.AppInfoParser;
 /**
  * A real Kafka broker in this JVM ({@link EmbeddedKafkaBroker}) plus a real schema registry child process
  * ({@link EmbeddedSchemaRegistry}), started in parallel. Closed by a shutdown hook if the JVM exits first.
+ * {@link Options#withBrokers(int)} starts several brokers forming one KRaft quorum instead (see
+ * {@link EmbeddedKafkaBroker#startCluster(int, Map)}: with three or more, replication factor 3 and
+ * {@code min.insync.replicas=2} for every topic created without its own setting).
  */
 public final class LocalCluster implements KafkaCluster {
 
@@ -25,31 +29,45 @@ public final class LocalCluster implements KafkaCluster {
         private final Map<String, String> brokerProperties;
         private final Path registryJar;
         private final Duration registryReadyTimeout;
+        private final int brokers;
 
-        private Options(Map<String, String> brokerProperties, Path registryJar, Duration registryReadyTimeout) {
+        private Options(Map<String, String> brokerProperties, Path registryJar, Duration registryReadyTimeout, int brokers) {
             this.brokerProperties = Map.copyOf(brokerProperties);
             this.registryJar = registryJar;
             this.registryReadyTimeout = Objects.requireNonNull(registryReadyTimeout);
+            if (brokers < 1) {
+                throw new IllegalArgumentException("brokers must be at least 1, not " + brokers);
+            }
+            this.brokers = brokers;
         }
 
         public static Options defaults() {
-            return new Options(Map.of(), null, EmbeddedSchemaRegistry.DEFAULT_READY_TIMEOUT);
+            return new Options(Map.of(), null, EmbeddedSchemaRegistry.DEFAULT_READY_TIMEOUT, 1);
         }
 
-        /** Broker configs added to (and overriding) the single-node defaults. */
+        /** Broker configs added to (and overriding) the defaults, on every broker. */
         public Options withBrokerProperties(Map<String, String> properties) {
             Map<String, String> merged = new HashMap<>(brokerProperties);
             merged.putAll(properties);
-            return new Options(merged, registryJar, registryReadyTimeout);
+            return new Options(merged, registryJar, registryReadyTimeout, brokers);
         }
 
         /** The registry's runnable jar; by default {@link EmbeddedSchemaRegistry#locateJar()}. */
         public Options withRegistryJar(Path jar) {
-            return new Options(brokerProperties, jar, registryReadyTimeout);
+            return new Options(brokerProperties, jar, registryReadyTimeout, brokers);
         }
 
         public Options withRegistryReadyTimeout(Duration timeout) {
-            return new Options(brokerProperties, registryJar, timeout);
+            return new Options(brokerProperties, registryJar, timeout, brokers);
+        }
+
+        /** How many KRaft brokers (each also a controller voter) form the cluster; default 1. */
+        public Options withBrokers(int count) {
+            return new Options(brokerProperties, registryJar, registryReadyTimeout, count);
+        }
+
+        public int brokers() {
+            return brokers;
         }
 
         public Map<String, String> brokerProperties() {
@@ -65,13 +83,13 @@ public final class LocalCluster implements KafkaCluster {
         }
     }
 
-    private final EmbeddedKafkaBroker broker;
+    private final List<EmbeddedKafkaBroker> brokers;
     private final EmbeddedSchemaRegistry registry;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private LocalCluster(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry) {
-        this.broker = broker;
+    private LocalCluster(List<EmbeddedKafkaBroker> brokers, EmbeddedSchemaRegistry registry) {
+        this.brokers = List.copyOf(brokers);
         this.registry = registry;
         this.shutdownHook = new Thread(this::close, "spend-local-cluster-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -91,8 +109,8 @@ public final class LocalCluster implements KafkaCluster {
             return t;
         });
         try {
-            CompletableFuture<EmbeddedKafkaBroker> broker =
-                    CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.start(options.brokerProperties()), pool);
+            CompletableFuture<List<EmbeddedKafkaBroker>> broker = CompletableFuture.supplyAsync(
+                    () -> EmbeddedKafkaBroker.startCluster(options.brokers(), options.brokerProperties()), pool);
             CompletableFuture<EmbeddedSchemaRegistry> registry =
                     CompletableFuture.supplyAsync(() -> EmbeddedSchemaRegistry.start(jar, options.registryReadyTimeout()), pool);
             try {
@@ -100,7 +118,7 @@ public final class LocalCluster implements KafkaCluster {
             } catch (CompletionException e) {
                 // allOf waits for both, so whichever did start can be closed here
                 RuntimeException failure = unwrap(e);
-                closeQuietly(broker, failure);
+                closeQuietly(broker.thenApply(list -> (AutoCloseable) () -> EmbeddedKafkaBroker.closeAll(list)), failure);
                 closeQuietly(registry, failure);
                 throw failure;
             }
@@ -122,7 +140,7 @@ public final class LocalCluster implements KafkaCluster {
     }
 
     private static void closeQuietly(CompletableFuture<? extends AutoCloseable> started, RuntimeException failure) {
-        if (started.isCompletedExceptionally()) {
+        if (started.isCompletedExceptionally() || !started.isDone()) {
             return;
         }
         try {
@@ -132,8 +150,20 @@ public final class LocalCluster implements KafkaCluster {
         }
     }
 
+    /** The first broker (node id 1); the only one unless started {@link Options#withBrokers(int) with more}. */
     public EmbeddedKafkaBroker broker() {
-        return broker;
+        return brokers.get(0);
+    }
+
+    /** Every broker, in node-id order. */
+    public List<EmbeddedKafkaBroker> brokers() {
+        return brokers;
+    }
+
+    /** The broker with this {@code node.id}. */
+    public EmbeddedKafkaBroker broker(int nodeId) {
+        return brokers.stream().filter(b -> b.nodeId() == nodeId).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no broker with node id " + nodeId));
     }
 
     public EmbeddedSchemaRegistry registry() {
@@ -142,7 +172,7 @@ public final class LocalCluster implements KafkaCluster {
 
     @Override
     public String bootstrapServers() {
-        return broker.bootstrapServers();
+        return EmbeddedKafkaBroker.bootstrapServers(brokers);
     }
 
     @Override
@@ -157,7 +187,8 @@ public final class LocalCluster implements KafkaCluster {
 
     @Override
     public String describe() {
-        return "embedded Kafka " + AppInfoParser.getVersion() + " broker (KRaft) at " + bootstrapServers()
+        String what = brokers.size() == 1 ? " broker (KRaft) at " : " cluster of " + brokers.size() + " KRaft brokers at ";
+        return "embedded Kafka " + AppInfoParser.getVersion() + what + bootstrapServers()
                 + " + Apicurio registry at " + schemaRegistryUrl();
     }
 
@@ -178,7 +209,7 @@ public final class LocalCluster implements KafkaCluster {
         try {
             registry.close();
         } finally {
-            broker.close();
+            EmbeddedKafkaBroker.closeAll(brokers);
         }
     }
 
