@@ -73,7 +73,8 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
             return;
         }
         LlmCall call = new LlmCall(u.getTeam(), ts, u.getProvider(), u.getModel(), u.getServiceTier(), u.getDeployment(),
-                new TokenCounts(u.getInputTokens(), u.getCachedInputTokens(), u.getCacheWriteInputTokens(), u.getOutputTokens()));
+                new TokenCounts(u.getInputTokens(), u.getCachedInputTokens(), u.getCacheWriteInputTokens(), u.getOutputTokens()),
+                u.getPromptHash());
         context.forward(record.withValue(new NodeMessages.Admitted(call, null, idHash, u)), SpendTopology.PRICE_NODE);
     }
 
