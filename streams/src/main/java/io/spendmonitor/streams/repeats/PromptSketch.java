@@ -15,8 +15,8 @@ import java.util.Arrays;
  * prompts repeated, how often any one did, or whether two given calls had the same prompt; and an
  * estimate may be off by a few percent (more than 2 % in about 8 cases of 1000 at large counts).
  *
- * <p>Serialized sparse (index, value pairs) while few registers are set, dense otherwise: at most
- * 8 KiB plus a header. Not thread-safe.
+ * <p>Registers are allocated on the first hash (8 KiB); serialized sparse (index, value pairs) while
+ * few registers are set, dense otherwise: at most 8 KiB plus a byte. Not thread-safe.
  */
 public final class PromptSketch {
     static final int P = 13;
@@ -26,15 +26,18 @@ public final class PromptSketch {
     /** alpha_m for m >= 128 (Flajolet et al.). */
     private static final double ALPHA = 0.7213 / (1 + 1.079 / M);
 
-    private final byte[] registers;
+    /** Null until the first hash: a window of calls without hashes costs no registers. */
+    private byte[] registers;
     private int nonZero;
 
     public PromptSketch() {
-        this.registers = new byte[M];
     }
 
     private PromptSketch(byte[] registers) {
         this.registers = registers;
+        if (registers == null) {
+            return;
+        }
         for (byte r : registers) {
             if (r != 0) {
                 nonZero++;
@@ -48,6 +51,9 @@ public final class PromptSketch {
         // the remaining 51 bits, with a sentinel bit so that the rank is at most 52
         long rest = (hash << P) | (1L << (P - 1));
         byte rank = (byte) (Long.numberOfLeadingZeros(rest) + 1);
+        if (registers == null) {
+            registers = new byte[M];
+        }
         if (rank > registers[index]) {
             if (registers[index] == 0) {
                 nonZero++;
@@ -58,6 +64,12 @@ public final class PromptSketch {
 
     /** Makes this the union of itself and {@code other}. */
     public void merge(PromptSketch other) {
+        if (other.registers == null) {
+            return;
+        }
+        if (registers == null) {
+            registers = new byte[M];
+        }
         for (int i = 0; i < M; i++) {
             if (other.registers[i] > registers[i]) {
                 if (registers[i] == 0) {
@@ -69,7 +81,7 @@ public final class PromptSketch {
     }
 
     public PromptSketch copy() {
-        return new PromptSketch(registers.clone());
+        return new PromptSketch(registers == null ? null : registers.clone());
     }
 
     public boolean isEmpty() {
@@ -78,6 +90,9 @@ public final class PromptSketch {
 
     /** The estimated number of distinct hashes added (and merged). */
     public double estimate() {
+        if (registers == null) {
+            return 0;
+        }
         double sum = 0;
         int zeros = 0;
         for (byte r : registers) {
@@ -123,7 +138,7 @@ public final class PromptSketch {
         if (nonZero * 3 < M) {
             out.writeByte(SPARSE);
             out.writeShort(nonZero);
-            for (int i = 0; i < M; i++) {
+            for (int i = 0; nonZero > 0 && i < M; i++) {
                 if (registers[i] != 0) {
                     out.writeShort(i);
                     out.writeByte(registers[i]);
@@ -138,6 +153,7 @@ public final class PromptSketch {
     public static PromptSketch readFrom(DataInputStream in) throws IOException {
         byte kind = in.readByte();
         byte[] registers = new byte[M];
+        boolean any = kind == DENSE;
         if (kind == DENSE) {
             in.readFully(registers);
         } else if (kind == SPARSE) {
@@ -149,20 +165,25 @@ public final class PromptSketch {
                     throw new IOException("corrupt prompt sketch register " + index + "=" + value);
                 }
                 registers[index] = value;
+                any = true;
             }
         } else {
             throw new IOException("unknown prompt sketch encoding " + kind);
         }
-        return new PromptSketch(registers);
+        return new PromptSketch(any ? registers : null);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PromptSketch s && Arrays.equals(registers, s.registers);
+        return o instanceof PromptSketch s && Arrays.equals(dense(), s.dense());
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(registers);
+        return Arrays.hashCode(dense());
+    }
+
+    private byte[] dense() {
+        return registers == null ? new byte[M] : registers;
     }
 }

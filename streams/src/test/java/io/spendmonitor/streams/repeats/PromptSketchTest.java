@@ -77,6 +77,19 @@ class PromptSketchTest {
     }
 
     @Test
+    void anEmptySketchIsThreeBytesAndEstimatesZero() throws IOException {
+        PromptSketch empty = new PromptSketch();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        empty.writeTo(new DataOutputStream(bytes));
+        assertThat(bytes.size()).isEqualTo(3); // encoding byte + a count of 0
+        PromptSketch back = PromptSketch.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertThat(back.estimate()).isZero();
+        assertThat(back.isEmpty()).isTrue();
+        back.merge(empty);
+        assertThat(back).isEqualTo(empty);
+    }
+
+    @Test
     void hashesDifferingOnlyPastTheFirstSixteenCharactersDiffer() {
         String a = "0".repeat(63) + "1";
         String b = "0".repeat(63) + "2";
