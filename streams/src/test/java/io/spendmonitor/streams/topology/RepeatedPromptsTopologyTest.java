@@ -77,6 +77,34 @@ class RepeatedPromptsTopologyTest {
     }
 
     @Test
+    void aPromptLastSeenBeyondTheHorizonIsNotARepeat() throws Exception {
+        f = new TopologyFixture();
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2026-01-01T00:00:00Z");
+        Instant start = Instant.parse("2026-02-15T10:00:00Z");
+        // the same 10 prompts at 10:00, again at 10:30 (repeats: the 10:00 window is within 60 minutes)
+        // and again at 11:40 (not repeats: the last sighting, 10:30, is 70 minutes before)
+        for (int minute : new int[] {0, 30, 100}) {
+            for (int p = 0; p < 10; p++) {
+                f.send(f.call("search", "openai", "gpt-4o-mini", start.plusSeconds(minute * 60L + p)).setInputTokens(1000)
+                        .setPromptHash(hash(p)).build());
+            }
+        }
+        f.tick(start.plusSeconds(110 * 60)); // 11:50: the 11:40 window is final (end + 5 minutes of grace)
+
+        // each call costs 1000 * 0.15 / 1e6 = $0.00015; only the 10:30 window repeats: 10 * 0.00015 = $0.0015
+        RepeatTotals t = totals("search");
+        assertThat(RepeatMath.usd(t.cacheableFemto())).isEqualByComparingTo("0.0015");
+        // the horizon ending at 11:41 holds only the 11:40 window: 10 calls, 10 prompts, no repeats
+        assertThat(t.repeatShare()).isZero();
+        ApiAnswers.RepeatsView view = TeamQueries.repeatsView(windows("search"), t, MINUTE, 60 * MINUTE);
+        assertThat(view.calls()).isEqualTo(10);
+        assertThat(view.distinct()).isEqualTo(10);
+        String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(view);
+        assertThat(json).contains("\"calls\":10", "\"distinct\":10", "\"repeat_share\":0.0", "\"cacheable_usd\":\"0.000000000\"",
+                "\"cacheable_usd_total\":\"0.001500000\"", "\"provider_cached_input_tokens\":0");
+    }
+
+    @Test
     void aTeamWithoutHashesHasNoRepeatShare() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2026-01-01T00:00:00Z");
