@@ -444,6 +444,19 @@ def team():
                      [target(f"max by (profile, mode) (llm_switch_savings_usd_per_hour{{{T}}})", "{{profile}} {{mode}}")],
                      "currencyUSD", threshold_steps=steps("text", (0, "green")), threshold_style="dashed"), 12, 8)
 
+    L.add(timeseries("Repeated prompts (share of hashed calls)",
+                     "Share of this team's calls with a prompt_hash whose prompt was already seen within "
+                     "spend.repeats.horizon (60 minutes), as of the last final minute. A HyperLogLog estimate "
+                     "(about 1 %); calls without a hash are not counted.",
+                     [target(f"max(llm_repeat_share{{{T}}})", "repeat share")],
+                     "percentunit", min_=0, max_=1, decimals=2), 12, 8)
+    L.add(timeseries("Cacheable cost of repeated prompts ($/h)",
+                     "Estimated USD per hour of repeated calls (hashed calls' cost x repeat share): what an "
+                     "exact-match response cache could save. The provider's own prompt caching is a different "
+                     "saving: the cached line of Tokens /s by type.",
+                     [target(usd_per_hour("llm_cacheable_cost_usd_total", T), "cacheable $/h")],
+                     "currencyUSD", min_=0), 12, 8)
+
     L.add(alert_states("Alert states",
                        "The stream's alerts for this team: SELF_HOSTING_CHEAPER / SELF_HOSTING_DEARER per profile, "
                        "IDLE_CAPACITY per deployment, BUDGET per period.",

@@ -163,6 +163,22 @@
     }
   }
 
+  function drawRepeats(r) {
+    const target = el("repeats");
+    if (!r || !r.calls) {
+      target.innerHTML = '<p class="empty">No calls with a <code>prompt_hash</code> in the horizon. The client library computes it '
+        + "(<code>publisher.promptHash()</code>); JSON lines take <code>\"prompt_hash\"</code> (see README, Repeated prompts).</p>";
+      return;
+    }
+    target.innerHTML = "<table><tbody>"
+      + "<tr><td>Repeat share</td><td class=num><b>" + esc((r.repeat_share * 100).toFixed(1)) + "%</b></td></tr>"
+      + "<tr><td>Calls / distinct prompts</td><td class=num>" + esc(String(r.calls)) + " / " + esc(String(r.distinct)) + "</td></tr>"
+      + "<tr><td>Cacheable (last " + esc(String(r.minutes)) + " min)</td><td class=num>" + usd(r.cacheable_usd) + "</td></tr>"
+      + "<tr><td>Cacheable, all final minutes</td><td class=num>" + usd(r.cacheable_usd_total) + "</td></tr>"
+      + "<tr><td>Provider prompt caching (cached input tokens)</td><td class=num>" + esc(String(r.provider_cached_input_tokens)) + "</td></tr>"
+      + "</tbody></table>";
+  }
+
   function drawAlerts(a) {
     const list = el("team-alerts");
     const active = (a.active || []).map(x => '<li><span class="when">since ' + esc(x.since.replace("T", " ")) + '</span><span class="state FIRING">FIRING</span>'
@@ -192,6 +208,7 @@
         drawKpis(detail, teams.teams.find(t => t.team === team));
         drawBreakdown(detail.recent);
         drawBudget(detail.budget);
+        drawRepeats(detail.repeats);
         if (!rangeSet && (detail.window || (detail.provisional || []).length)) {
           const ends = (detail.provisional || []).map(w => Date.parse(w.end));
           if (detail.window) ends.push(Date.parse(detail.window.end));

@@ -103,7 +103,8 @@ public final class SpendService implements AutoCloseable {
         io.spendmonitor.streams.topology.CommittedSpend committed = new io.spendmonitor.streams.topology.CommittedSpend();
         SpendMetrics spendMetrics = new SpendMetrics(meters, streams::get, committed, maxTeams, maxModels);
         long windowMs = config.settings().windowSizeMs();
-        TeamQueries queries = new TeamQueries(streams::get, windowMs, recent);
+        TeamQueries queries = new TeamQueries(streams::get, windowMs, recent,
+                config.duration(io.spendmonitor.streams.topology.SpendTopology.REPEATS_HORIZON).toMillis());
 
         SpendHttpServer.Access access = new SpendHttpServer.Access(BearerToken.ofNullable(options.apiToken()),
                 BearerToken.ofNullable(options.metricsToken()),

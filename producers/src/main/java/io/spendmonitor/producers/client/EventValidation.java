@@ -42,7 +42,7 @@ final class EventValidation {
                 event.getInputTokens(), event.getCachedInputTokens(), event.getCacheWriteInputTokens(), event.getOutputTokens(),
                 event.getServiceTier(), event.getLatencyMs(), event.getReportedCostUsd(),
                 event.getAttributes() == null ? Map.of() : event.getAttributes(),
-                event.getLabels() == null ? Map.of() : event.getLabels());
+                event.getLabels() == null ? Map.of() : event.getLabels(), event.getPromptHash());
         require("token_usage", RULES.check(candidate, clock.millis()));
         BigDecimal cost = atMoneyScale(candidate.getReportedCostUsd());
         if (cost != candidate.getReportedCostUsd()) {

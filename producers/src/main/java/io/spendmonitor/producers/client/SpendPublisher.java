@@ -114,6 +114,7 @@ public final class SpendPublisher implements AutoCloseable {
     private final ThrottledLog readinessLog = new ThrottledLog(log, LOG_PERIOD, System::nanoTime);
     private final Channel<TokenUsage> tokenUsage;
     private final Channel<GpuUtilization> gpuUtilization;
+    private final PromptHash promptHash;
 
     private SpendPublisher(Builder b, Map<String, Object> config, Topics topics, Producer<String, byte[]> producer,
                            SchemaRegistryClient registry, boolean ownsRegistry) {
@@ -126,6 +127,7 @@ public final class SpendPublisher implements AutoCloseable {
         this.maxPendingEvents = b.maxPendingEvents;
         this.awaitTopicMetadata = b.awaitTopicMetadata;
         this.clock = b.clock;
+        this.promptHash = b.promptHash;
         this.meters = b.meterRegistry == null ? new SimpleMeterRegistry() : b.meterRegistry;
         String name = String.valueOf(config.getOrDefault(ProducerConfig.CLIENT_ID_CONFIG, "spend-publisher"));
         this.background = new ScheduledThreadPoolExecutor(1, r -> {
@@ -137,6 +139,14 @@ public final class SpendPublisher implements AutoCloseable {
         AvroSerdeConfig serdeConfig = AvroSerdeConfig.fromConfig(config);
         this.tokenUsage = new Channel<>("token_usage", topics.tokenUsage(), TokenUsage.getClassSchema(), serdeConfig);
         this.gpuUtilization = new Channel<>("gpu_utilization", topics.gpuUtilization(), GpuUtilization.getClassSchema(), serdeConfig);
+    }
+
+    /**
+     * The hasher for {@code prompt_hash} (keyed when the builder was given {@link Builder#promptHashSecret}):
+     * {@code event.setPromptHash(publisher.promptHash().of(model, messages))}. Computed here, in the service.
+     */
+    public PromptHash promptHash() {
+        return promptHash;
     }
 
     public static Builder builder() {
@@ -532,6 +542,7 @@ public final class SpendPublisher implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Producer<String, byte[]> producer;
         private boolean awaitTopicMetadata = true;
+        private PromptHash promptHash = PromptHash.unkeyed();
 
         private Builder() {
         }
@@ -631,6 +642,12 @@ public final class SpendPublisher implements AutoCloseable {
         /** A registry client to share (not closed by the publisher), instead of one built from the URL. */
         public Builder schemaRegistryClient(SchemaRegistryClient schemaRegistryClient) {
             this.schemaRegistryClient = schemaRegistryClient;
+            return this;
+        }
+
+        /** Key {@link SpendPublisher#promptHash()} with the company's secret (HMAC-SHA256, at least 16 bytes). */
+        public Builder promptHashSecret(byte[] secret) {
+            this.promptHash = PromptHash.keyed(secret);
             return this;
         }
 

@@ -78,6 +78,10 @@ final class EventIds {
             new java.util.TreeMap<>(u.getLabels()).forEach(labels::put);
             a.add(labels);
         }
+        // prompt_hash came with schema v3: likewise only a call that carries one adds it
+        if (u.getPromptHash() != null) {
+            a.add("prompt_hash:" + u.getPromptHash());
+        }
         try {
             return JSON.writeValueAsBytes(a);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

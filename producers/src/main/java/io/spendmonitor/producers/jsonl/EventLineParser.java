@@ -216,6 +216,7 @@ public final class EventLineParser {
                 .setReportedCostUsd(f.optionalMoney("reported_cost_usd"))
                 .setAttributes(f.stringMap("attributes"))
                 .setLabels(f.stringMap("labels"))
+                .setPromptHash(f.optionalRawText("prompt_hash"))
                 .build();
         String eventId = f.optionalName("event_id");
         // the id derived from the content is a placeholder while the rules run (it is always valid)

@@ -72,6 +72,12 @@ final class LineFields {
         return v == null ? null : checkedName(field, v);
     }
 
+    /** An optional string left to the event rules to judge (prompt_hash: they answer bad-prompt-hash). */
+    String optionalRawText(String field) {
+        JsonNode v = value(field);
+        return v == null || v.isNull() ? null : text(field, v);
+    }
+
     /** Optional free text (e.g. a catalog entry's source); no control characters. */
     String optionalText(String field) {
         JsonNode v = value(field);

@@ -495,7 +495,7 @@ class EventLineParserTest {
     void everyTypeNamesItsSchemaFields() {
         assertThat(EventType.TOKEN_USAGE.fieldNames()).containsExactly("event_id", "timestamp", "team", "application",
                 "provider", "model", "deployment", "input_tokens", "cached_input_tokens", "cache_write_input_tokens",
-                "output_tokens", "service_tier", "latency_ms", "reported_cost_usd", "attributes", "labels");
+                "output_tokens", "service_tier", "latency_ms", "reported_cost_usd", "attributes", "labels", "prompt_hash");
         assertThat(EventType.TEAM_BUDGET.fieldNames()).containsExactly("team", "daily_usd", "monthly_usd", "effective_from");
         assertThat(EventType.fromJsonName("selfhost_profile")).isEqualTo(Optional.of(EventType.SELFHOST_PROFILE));
     }

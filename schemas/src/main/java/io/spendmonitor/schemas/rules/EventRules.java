@@ -54,6 +54,13 @@ public final class EventRules {
     public static final int MAX_LABEL_KEY_LENGTH = 64;
     public static final int MAX_LABEL_VALUE_LENGTH = MAX_NAME_LENGTH;
 
+    /**
+     * A prompt hash is hex: at least 16 characters (64 bits, so that distinct prompts do not collide
+     * in a team's hour) and at most 128 (SHA-512). Anything else is not a hash, perhaps the prompt itself.
+     */
+    public static final int MIN_PROMPT_HASH_LENGTH = 16;
+    public static final int MAX_PROMPT_HASH_LENGTH = 128;
+
     private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
     private static final BigDecimal MAX_SAMPLE_USD_SECONDS_PER_HOUR = MAX_GPU_SAMPLE_USD.multiply(SECONDS_PER_HOUR);
     private static final long EPOCH_SECONDS_READ_AS_MILLIS = 100_000_000_000L; // 1973 in millis, 5138 in seconds
@@ -184,7 +191,35 @@ public final class EventRules {
         if ((v = attributes(u.getAttributes())) != null) {
             return v;
         }
+        if ((v = promptHashViolation(u.getPromptHash())) != null) {
+            return v;
+        }
         return labelsViolation(u.getLabels());
+    }
+
+    /** Why {@code hash} is not an acceptable prompt_hash, or empty (null is no hash, which is fine). */
+    public static Optional<Violation> promptHashProblem(String hash) {
+        return Optional.ofNullable(promptHashViolation(hash));
+    }
+
+    private static Violation promptHashViolation(String hash) {
+        if (hash == null) {
+            return null;
+        }
+        int n = hash.length();
+        if (n < MIN_PROMPT_HASH_LENGTH || n > MAX_PROMPT_HASH_LENGTH) {
+            return fail(RejectReason.BAD_PROMPT_HASH, "prompt_hash must be " + MIN_PROMPT_HASH_LENGTH + " to "
+                    + MAX_PROMPT_HASH_LENGTH + " hex characters, got " + n + " characters");
+        }
+        for (int i = 0; i < n; i++) {
+            char c = hash.charAt(i);
+            boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!hex) {
+                return fail(RejectReason.BAD_PROMPT_HASH, "prompt_hash must be hex (a hash of the request, never the prompt); "
+                        + "character " + i + " is U+" + hex(c));
+            }
+        }
+        return null;
     }
 
     /** Why {@code labels} are not acceptable attribution labels, or empty (null counts as none). */

@@ -47,7 +47,12 @@ public enum RejectReason {
      * {@link EventRules#MAX_LABEL_KEY_LENGTH} or not of letters, digits, '_', '.', '-', or a value that
      * is empty or not a good name (at most {@link EventRules#MAX_LABEL_VALUE_LENGTH} printable characters).
      */
-    BAD_LABELS("bad-labels");
+    BAD_LABELS("bad-labels"),
+    /**
+     * A {@code prompt_hash} that is not {@link EventRules#MIN_PROMPT_HASH_LENGTH} to
+     * {@link EventRules#MAX_PROMPT_HASH_LENGTH} hex characters (a hash of the request, never the prompt).
+     */
+    BAD_PROMPT_HASH("bad-prompt-hash");
 
     private final String wire;
 

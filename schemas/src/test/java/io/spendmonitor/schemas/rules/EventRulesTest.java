@@ -18,7 +18,7 @@ class EventRulesTest {
         assertThat(Arrays.stream(RejectReason.values()).map(RejectReason::wire)).containsExactly(
                 "missing-team", "missing-field", "bad-name", "negative-tokens", "absurd-tokens", "inconsistent-tokens",
                 "absurd-timestamp", "future-timestamp", "bad-utilization", "bad-interval", "negative-price", "absurd-price",
-                "bad-latency", "bad-memory", "bad-power", "bad-reported-cost", "bad-attributes", "bad-labels");
+                "bad-latency", "bad-memory", "bad-power", "bad-reported-cost", "bad-attributes", "bad-labels", "bad-prompt-hash");
     }
 
     @Test

@@ -192,7 +192,40 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         snapshots.add(savings.gauge("llm_switch_savings_usd_per_hour", "USD per hour a switch would save (negative: it would cost more)"));
         snapshots.add(alertActive.gauge("spend_alert_active", "1 while an alert is firing"));
         snapshots.add(budgetUsed.gauge("spend_budget_used_ratio", "Spend of the current UTC day or month / its budget"));
+        repeatMetrics(snapshots, named);
         return new MetricSnapshots(snapshots);
+    }
+
+    // --- repeated prompts (issue 17): from the team-repeat-totals store, final windows only ---
+
+    /**
+     * {@code llm_repeat_share{team}}: the repeat share of the horizon ending at the team's last final
+     * window; {@code llm_cacheable_cost_usd_total{team}}: the estimated cost of repeated calls, summed
+     * over final windows (each adds its own, never a negative amount, so the counter only grows).
+     */
+    private void repeatMetrics(List<MetricSnapshot> snapshots, java.util.Set<String> named) {
+        Series share = new Series();
+        Series cacheable = new Series();
+        KafkaStreams ks = streams.get();
+        if (ks != null && ks.state().isRunningOrRebalancing()) {
+            try {
+                ReadOnlyKeyValueStore<String, io.spendmonitor.streams.repeats.RepeatTotals> store = ks.store(
+                        StoreQueryParameters.fromNameAndType(SpendTopology.REPEAT_TOTALS_STORE, QueryableStoreTypes.keyValueStore()));
+                try (KeyValueIterator<String, io.spendmonitor.streams.repeats.RepeatTotals> it = store.all()) {
+                    it.forEachRemaining(kv -> {
+                        String team = named.contains(kv.key) ? kv.key : OTHER;
+                        cacheable.add(io.spendmonitor.streams.repeats.RepeatMath.usd(kv.value.cacheableFemto()).doubleValue(), "team", team);
+                        if (!OTHER.equals(team) && !Double.isNaN(kv.value.repeatShare())) {
+                            share.set(kv.value.repeatShare(), "team", team);
+                        }
+                    });
+                }
+            } catch (RuntimeException e) {
+                // stores move during a rebalance: nothing for them this scrape
+            }
+        }
+        snapshots.add(share.gauge("llm_repeat_share", "Share of calls with a prompt_hash whose prompt was already seen within spend.repeats.horizon (HyperLogLog estimate, last final window)"));
+        snapshots.add(cacheable.counter("llm_cacheable_cost_usd", "Estimated USD of repeated calls (hashed calls' cost x repeat share), final windows only"));
     }
 
     private static void budget(Series used, Series active, String team, String period, TeamState.BudgetPeriod p, BigDecimal budgetUsd) {

@@ -86,7 +86,26 @@ public final class ApiAnswers {
     public record TeamDetail(String team, WindowView window, HorizonView horizon, List<BreakEvenView> breakEven,
                              List<ActiveAlert> alerts, BudgetView budget,
                              @JsonInclude(JsonInclude.Include.NON_NULL) TotalsView totals,
-                             List<ProvisionalWindow> provisional, @JsonInclude(JsonInclude.Include.NON_NULL) Breakdown recent) {
+                             List<ProvisionalWindow> provisional, @JsonInclude(JsonInclude.Include.NON_NULL) Breakdown recent,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) RepeatsView repeats) {
+        public TeamDetail(String team, WindowView window, HorizonView horizon, List<BreakEvenView> breakEven,
+                          List<ActiveAlert> alerts, BudgetView budget, TotalsView totals,
+                          List<ProvisionalWindow> provisional, Breakdown recent) {
+            this(team, window, horizon, breakEven, alerts, budget, totals, provisional, recent, null);
+        }
+    }
+
+    /**
+     * Repeated prompts over the last {@code minutes} (spend.repeats.horizon) up to the latest window,
+     * open ones as of the last commit: calls with a prompt_hash, their estimated distinct prompts, the
+     * share of them whose prompt was already seen, and the estimated cost of those repeats
+     * (hashed_cost_usd x repeat_share: what an exact-match response cache could have saved). Provider
+     * prompt caching is a different saving: the cache reads of all the team's calls, next to it.
+     * repeat_share is null without hashed calls.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record RepeatsView(int minutes, long calls, long distinct, Double repeatShare, String hashedCostUsd, String cacheableUsd,
+                              String cacheableUsdTotal, long providerCachedInputTokens, long inputTokens, String estimate) {
     }
 
     /**

@@ -40,10 +40,50 @@ public final class TeamQueries {
     private final long windowSizeMs;
     private final RecentAlerts recentAlerts;
 
+    private final long repeatsHorizonMs;
+
     public TeamQueries(Supplier<KafkaStreams> streams, long windowSizeMs, RecentAlerts recentAlerts) {
+        this(streams, windowSizeMs, recentAlerts, 3_600_000L);
+    }
+
+    public TeamQueries(Supplier<KafkaStreams> streams, long windowSizeMs, RecentAlerts recentAlerts, long repeatsHorizonMs) {
         this.streams = streams;
         this.windowSizeMs = windowSizeMs;
         this.recentAlerts = recentAlerts;
+        this.repeatsHorizonMs = repeatsHorizonMs;
+    }
+
+    /** The team's repeated prompts over the horizon up to its latest window; null without any. */
+    public ApiAnswers.RepeatsView repeats(String team) {
+        org.apache.kafka.streams.state.ReadOnlyWindowStore<String, io.spendmonitor.streams.repeats.RepeatWindow> store =
+                store(SpendTopology.REPEAT_STORE, ks -> ks.store(StoreQueryParameters.fromNameAndType(
+                        SpendTopology.REPEAT_STORE, QueryableStoreTypes.windowStore())));
+        // the store keeps only the horizon plus the grace: all of a team's windows are few
+        java.util.TreeMap<Long, io.spendmonitor.streams.repeats.RepeatWindow> all = new java.util.TreeMap<>();
+        try (WindowStoreIterator<io.spendmonitor.streams.repeats.RepeatWindow> it = store.fetch(team, Instant.EPOCH,
+                Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            it.forEachRemaining(kv -> all.put(kv.key, kv.value));
+        }
+        if (all.isEmpty()) {
+            return null;
+        }
+        ReadOnlyKeyValueStore<String, io.spendmonitor.streams.repeats.RepeatTotals> totals = store(SpendTopology.REPEAT_TOTALS_STORE,
+                ks -> ks.store(StoreQueryParameters.fromNameAndType(SpendTopology.REPEAT_TOTALS_STORE, QueryableStoreTypes.keyValueStore())));
+        return repeatsView(all, totals.get(team), windowSizeMs, repeatsHorizonMs);
+    }
+
+    /** Pure: the answer from a team's repeat windows by start (non-empty) and its totals (null: none yet). */
+    public static ApiAnswers.RepeatsView repeatsView(java.util.NavigableMap<Long, io.spendmonitor.streams.repeats.RepeatWindow> all,
+                                                     io.spendmonitor.streams.repeats.RepeatTotals t, long windowSizeMs, long repeatsHorizonMs) {
+        long end = all.lastKey() + windowSizeMs;
+        io.spendmonitor.streams.repeats.RepeatMath.Span span = io.spendmonitor.streams.repeats.RepeatMath.span(
+                new ArrayList<>(all.tailMap(end - repeatsHorizonMs, true).values()));
+        return new ApiAnswers.RepeatsView((int) (repeatsHorizonMs / 60_000), span.calls(), span.distinct(),
+                span.calls() == 0 ? null : span.repeatShare(),
+                io.spendmonitor.streams.repeats.RepeatMath.usd(span.hashedCostFemto()).toPlainString(),
+                io.spendmonitor.streams.repeats.RepeatMath.usd(span.cacheableFemto()).toPlainString(),
+                t == null ? "0" : io.spendmonitor.streams.repeats.RepeatMath.usd(t.cacheableFemto()).toPlainString(),
+                span.cachedInputTokens(), span.inputTokens(), "hashed_cost_usd x repeat_share; distinct from a HyperLogLog sketch (about 1 %)");
     }
 
     private KafkaStreams running() {
@@ -238,7 +278,7 @@ public final class TeamQueries {
         ApiAnswers.WindowView window = latest == null ? null : window(latest, s == null ? 0 : s.lastEvaluatedMs);
         if (s == null) {
             return Optional.of(new ApiAnswers.TeamDetail(team, window, null, List.of(), List.of(), null, null,
-                    provisional(team, 0), null));
+                    provisional(team, 0), null, repeats(team)));
         }
         ApiAnswers.TotalsView totals = new ApiAnswers.TotalsView(
                 usd(s.modelTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add)),
@@ -246,7 +286,7 @@ public final class TeamQueries {
                 usd(s.gpuTotals.values().stream().map(t -> t.idleCostUsd).reduce(BigDecimal.ZERO, BigDecimal::add)));
         return Optional.of(new ApiAnswers.TeamDetail(team, window, horizon(s),
                 s.lastBreakEven.stream().map(TeamQueries::breakEven).toList(), activeAlerts(team, s), budgetOf(team, s), totals,
-                provisional(team, s.lastEvaluatedMs), breakdown(team, s.lastEvaluatedMs, BREAKDOWN_MINUTES)));
+                provisional(team, s.lastEvaluatedMs), breakdown(team, s.lastEvaluatedMs, BREAKDOWN_MINUTES), repeats(team)));
     }
 
     /** The span of the team page's spend by model and deployment: the last 15 final minutes. */

@@ -74,7 +74,7 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
         }
         LlmCall call = new LlmCall(u.getTeam(), ts, u.getProvider(), u.getModel(), u.getServiceTier(), u.getDeployment(),
                 new TokenCounts(u.getInputTokens(), u.getCachedInputTokens(), u.getCacheWriteInputTokens(), u.getOutputTokens()),
-                u.getLabels());
+                u.getLabels(), u.getPromptHash());
         context.forward(record.withValue(new NodeMessages.Admitted(call, null, idHash, u)), SpendTopology.PRICE_NODE);
     }
 

@@ -65,6 +65,12 @@ public final class SpendTopology {
     public static final String CLOCK_STORE = "partition-clock";
     /** Each evaluation's break-even results by (team, minute): the history the page draws ({@link BreakEvenHistory}). */
     public static final String BREAKEVEN_STORE = "team-breakeven";
+    /** Each team window's repeated-prompt sketch ({@link io.spendmonitor.streams.repeats.RepeatWindow}), kept over spend.repeats.horizon. */
+    public static final String REPEAT_STORE = "team-repeats";
+    /** Each team's repeat share and cacheable cost as of its last final window ({@link io.spendmonitor.streams.repeats.RepeatTotals}). */
+    public static final String REPEAT_TOTALS_STORE = "team-repeat-totals";
+    /** How far back a prompt counts as already seen. */
+    public static final String REPEATS_HORIZON = "spend.repeats.horizon";
 
     private SpendTopology() {
     }
@@ -115,7 +121,11 @@ public final class SpendTopology {
         topology.addSource(Topology.AutoOffsetReset.EARLIEST, GPU_SOURCE, timestamps, Serdes.String().deserializer(),
                 topics.gpuUtilization().valueSerde().deserializer(), topics.gpuUtilization().name());
 
-        TaskBuffers buffers = new TaskBuffers(settings.windowSizeMs(), settings.graceMs());
+        Duration repeatsHorizon = config.duration(REPEATS_HORIZON);
+        if (repeatsHorizon.compareTo(settings.windowSize()) < 0 || repeatsHorizon.toMillis() % settings.windowSizeMs() != 0) {
+            throw new IllegalArgumentException("'" + REPEATS_HORIZON + "' must be a whole number of windows");
+        }
+        TaskBuffers buffers = new TaskBuffers(settings.windowSizeMs(), settings.graceMs(), repeatsHorizon.toMillis());
         topology.addProcessor(ADMIT_NODE, (ProcessorSupplier) () -> new AdmitNode(buffers, validator, maxAheadMs, listener),
                 TOKEN_USAGE_SOURCE, GPU_SOURCE);
         boolean callCosts = CallCostRecords.enabled(config.asMap());
@@ -140,6 +150,13 @@ public final class SpendTopology {
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(BREAKEVEN_STORE, breakEvenRetention, settings.windowSize(), false),
                 Serdes.String(), BreakEvenHistory.serde()), EVALUATE_NODE);
+        // the sketches must outlive the horizon plus the grace (a window closes up to a grace after it ends)
+        Duration repeatRetention = repeatsHorizon.plus(settings.windowSize()).plusMillis(settings.graceMs());
+        topology.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(REPEAT_STORE, repeatRetention, settings.windowSize(), false),
+                Serdes.String(), io.spendmonitor.streams.repeats.RepeatWindow.serde()), WINDOW_NODE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REPEAT_TOTALS_STORE),
+                Serdes.String(), io.spendmonitor.streams.repeats.RepeatTotals.serde()), WINDOW_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),
                 Serdes.String(), Serdes.Long()), ADMIT_NODE, WINDOW_NODE);
 

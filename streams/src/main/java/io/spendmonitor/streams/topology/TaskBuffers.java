@@ -9,10 +9,37 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 final class TaskBuffers {
     private final long windowMs;
     private final long graceMs;
+    private final long repeatsHorizonMs;
 
     TaskBuffers(long windowMs, long graceMs) {
+        this(windowMs, graceMs, 3_600_000L);
+    }
+
+    TaskBuffers(long windowMs, long graceMs, long repeatsHorizonMs) {
         this.windowMs = windowMs;
         this.graceMs = graceMs;
+        this.repeatsHorizonMs = repeatsHorizonMs;
+    }
+
+    /** The task's repeated-prompt buffer, written at the same commit hook as its open windows. */
+    RepeatBuffer repeats(ProcessorContext<?, ?> context) {
+        CommitHookStore hook = context.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
+        return hook.shared(RepeatBuffer.class, () -> {
+            RepeatBuffer repeats = new RepeatBuffer(windowMs, repeatsHorizonMs, context.getStateStore(SpendTopology.REPEAT_STORE),
+                    context.getStateStore(SpendTopology.REPEAT_TOTALS_STORE));
+            hook.listener(new CommitHookStore.Listener() {
+                @Override
+                public void flushBuffered() {
+                    repeats.flush();
+                }
+
+                @Override
+                public void discardBuffered() {
+                    repeats.discard();
+                }
+            });
+            return repeats;
+        });
     }
 
     OpenWindows openWindows(ProcessorContext<?, ?> context) {

@@ -34,6 +34,7 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     private final SpendListener listener;
     private ProcessorContext<String, Object> context;
     private OpenWindows windows;
+    private RepeatBuffer repeats;
     private final boolean[] created = new boolean[1];
 
     private final java.util.Set<String> attributionKeys;
@@ -53,6 +54,7 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.windows = shared.openWindows(context);
+        this.repeats = shared.repeats(context);
         context.schedule(QUIET_CHECK, PunctuationType.WALL_CLOCK_TIME, this::quietCheck);
     }
 
@@ -76,6 +78,8 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
                     priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0, call.tokens());
         }
         windows.changed(ow, idHash, true);
+        long cost = priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0;
+        repeats.add(call.team(), ow.window.windowStartMs(), call.promptHash(), cost, call.tokens().cached(), call.tokens().input());
     }
 
     private void add(Pricing.PricedSample priced) {
@@ -122,6 +126,7 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     }
 
     private void closed(long windowEnd, Map<String, TeamWindow> teams) {
+        repeats.close(windowEnd - windowMs, teams.keySet());
         for (Map.Entry<String, TeamWindow> e : teams.entrySet()) {
             context.forward(new Record<>(e.getKey(), e.getValue().toAvro(e.getKey(), windowMs), windowEnd - 1),
                     SpendTopology.TEAM_COSTS_SINK);

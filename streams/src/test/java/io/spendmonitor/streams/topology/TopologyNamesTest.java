@@ -42,8 +42,8 @@ class TopologyNamesTest {
         assertThat(names).containsExactlyInAnyOrder("alerts-sink", "dead-letter-gpu-utilization-sink",
                 "dead-letter-token-usage-sink", "gpu-utilization-source", "price-catalog-source", "price-catalog-updater",
                 "team-budgets-source", "team-budgets-updater", "team-costs-sink", "token-usage-source", "admit", "price", "window", "evaluate");
-        assertThat(stores).containsExactly("open-window-ids", "partition-clock", "price-catalog", "team-breakeven", "team-budgets", "team-spend-commit-hook",
-                "team-state", "team-windows");
+        assertThat(stores).containsExactly("open-window-ids", "partition-clock", "price-catalog", "team-breakeven", "team-budgets", "team-repeat-totals",
+                "team-repeats", "team-spend-commit-hook", "team-state", "team-windows");
         assertThat(description).doesNotContain("KSTREAM-").doesNotContain("repartition");
         // the per-team work reads as the cost model: admit -> price -> window -> evaluate
         assertThat(description).containsPattern("Processor: admit \\(stores: \\[[^\\]]*\\]\\)\\s+--> [^\\n]*price")

@@ -205,6 +205,7 @@ public final class GenAiSpanMapper {
         usage.setLatencyMs(endNanos >= startNanos && startNanos > 0 ? (endNanos - startNanos) / 1_000_000L : null);
         usage.setAttributes(Map.of());
         usage.setLabels(labels);
+        usage.setPromptHash(text(attributes.get(settings.promptHashAttribute())));
         Violation v = rules.check(usage, nowMillis).orElse(null);
         return v == null ? usage : new Rejection(v.reason(), v.message());
     }

@@ -16,7 +16,16 @@ import java.util.Map;
  *                          reads and writes (false: the instrumentation copied Anthropic's raw usage,
  *                          where input excludes them, and they are added)
  */
-public record OtlpSettings(List<String> teamAttributes, Map<String, String> labelAttributes, boolean cacheInsideInput) {
+public record OtlpSettings(List<String> teamAttributes, Map<String, String> labelAttributes, boolean cacheInsideInput,
+                           String promptHashAttribute) {
+    /** The span attribute that holds a call's prompt_hash (see the client library's PromptHash). */
+    public static final String PROMPT_HASH_ATTRIBUTE = "spend.otlp.prompt-hash-attribute";
+    public static final String PROMPT_HASH_ATTRIBUTE_DEFAULT = "gen_ai.prompt.hash";
+
+    public OtlpSettings(List<String> teamAttributes, Map<String, String> labelAttributes, boolean cacheInsideInput) {
+        this(teamAttributes, labelAttributes, cacheInsideInput, PROMPT_HASH_ATTRIBUTE_DEFAULT);
+    }
+
     /** The config keys (listed in ConfigKeys, streams module) and their defaults. */
     public static final String TEAM_ATTRIBUTES = "spend.otlp.team-attributes";
     public static final String TEAM_ATTRIBUTES_DEFAULT = "spend.team,service.namespace";
@@ -27,6 +36,10 @@ public record OtlpSettings(List<String> teamAttributes, Map<String, String> labe
     public OtlpSettings {
         teamAttributes = List.copyOf(teamAttributes);
         labelAttributes = Map.copyOf(labelAttributes);
+        if (promptHashAttribute == null || promptHashAttribute.isBlank()) {
+            throw new IllegalArgumentException(PROMPT_HASH_ATTRIBUTE + " must name an attribute");
+        }
+        promptHashAttribute = promptHashAttribute.strip();
         if (teamAttributes.isEmpty()) {
             throw new IllegalArgumentException(TEAM_ATTRIBUTES + " must name at least one attribute");
         }
@@ -61,7 +74,8 @@ public record OtlpSettings(List<String> teamAttributes, Map<String, String> labe
         }
         Object inside = config.get(CACHE_INSIDE_INPUT);
         boolean cacheInside = inside == null || Boolean.parseBoolean(inside.toString().strip().toLowerCase(Locale.ROOT));
-        return new OtlpSettings(teams, labels, cacheInside);
+        Object hash = config.get(PROMPT_HASH_ATTRIBUTE);
+        return new OtlpSettings(teams, labels, cacheInside, hash == null ? PROMPT_HASH_ATTRIBUTE_DEFAULT : hash.toString());
     }
 
     private static List<String> list(Map<String, ?> config, String key, String fallback) {

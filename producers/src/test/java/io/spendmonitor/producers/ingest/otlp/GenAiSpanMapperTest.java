@@ -125,6 +125,24 @@ class GenAiSpanMapperTest {
         assertThat(u.getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of("customer", "42", "feature", "summarize"));
     }
 
+    @Test
+    void thePromptHashComesFromTheConfiguredAttribute() {
+        String hash = "ae67335d42044eb931506543fa22760daf315b49dfd4a573a68c689f69e43822";
+        Span span = span(SPAN, Map.of("gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-4o-mini",
+                "gen_ai.usage.input_tokens", 10L, "gen_ai.prompt.hash", hash, "my.hash", "00000000000000ff"));
+        ExportTraceServiceRequest request = request(Map.of("service.name", "svc", "spend.team", "search"), span);
+
+        assertThat(mapper.map(request, NOW).events().get(0).getPromptHash()).isEqualTo(hash);
+        OtlpSettings renamed = OtlpSettings.fromConfig(Map.of(OtlpSettings.PROMPT_HASH_ATTRIBUTE, "my.hash"));
+        assertThat(new GenAiSpanMapper(renamed, EventRules.defaults()).map(request, NOW).events().get(0).getPromptHash())
+                .isEqualTo("00000000000000ff");
+        Span prompt = span(SPAN, Map.of("gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-4o-mini",
+                "gen_ai.usage.input_tokens", 10L, "gen_ai.prompt.hash", "tell me a joke"));
+        GenAiSpanMapper.Result refused = mapper.map(request(Map.of("service.name", "svc", "spend.team", "search"), prompt), NOW);
+        assertThat(refused.events()).isEmpty();
+        assertThat(refused.rejected()).containsEntry("bad-prompt-hash", 1);
+    }
+
     static ExportTraceServiceRequest request(Map<String, Object> resource, Span... spans) {
         return ExportTraceServiceRequest.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
                 .setResource(Resource.newBuilder().addAllAttributes(attributes(resource)))
