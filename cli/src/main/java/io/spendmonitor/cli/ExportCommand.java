@@ -150,14 +150,16 @@ public final class ExportCommand implements Runnable {
             return 0;
         }
 
-        /** The rows of each team add up to the replay's total for it (what /cost reports), to the nano-dollar. */
+        /** The rows of each team add up to the replay's API and GPU totals for it (what /cost reports), to the nano-dollar. */
         private static void check(FocusExport export, WhatifReport report) {
-            Map<String, BigDecimal> sums = export.teamTotals();
+            Map<String, BigDecimal[]> sums = export.teamTotals();
             for (WhatifReport.TeamReport t : report.teams()) {
-                BigDecimal rows = Money.usdNanos(sums.getOrDefault(t.team(), BigDecimal.ZERO));
-                if (rows.compareTo(t.actual().totalUsd()) != 0) {
-                    throw new CliException("internal error: the rows of team " + t.team() + " add up to " + rows
-                            + " USD, the replay counted " + t.actual().totalUsd());
+                BigDecimal[] s = sums.getOrDefault(t.team(), new BigDecimal[]{BigDecimal.ZERO, BigDecimal.ZERO});
+                BigDecimal api = Money.usdNanos(s[0]);
+                BigDecimal gpu = Money.usdNanos(s[1]);
+                if (api.compareTo(t.actual().apiUsd()) != 0 || gpu.compareTo(t.actual().gpuUsd()) != 0) {
+                    throw new CliException("internal error: the rows of team " + t.team() + " add up to " + api + " USD of API and "
+                            + gpu + " USD of GPU spend, the replay counted " + t.actual().apiUsd() + " and " + t.actual().gpuUsd());
                 }
             }
         }

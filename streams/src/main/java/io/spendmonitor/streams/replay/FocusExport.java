@@ -50,7 +50,8 @@ public final class FocusExport {
     private final String billingAccount;
     /** Key: team, period start, kind (0 API, 1 deployment), name: sorted, so the file is in a stable order. */
     private final TreeMap<Key, Row> rows = new TreeMap<>();
-    private final Map<String, FemtoSum> teamTotals = new TreeMap<>();
+    /** Per team the API and the GPU cost of its rows: [0] API, [1] GPU. */
+    private final Map<String, FemtoSum[]> teamTotals = new TreeMap<>();
 
     private record Key(String team, long periodStart, int kind, String name) implements Comparable<Key> {
         @Override
@@ -94,7 +95,7 @@ public final class FocusExport {
     /** Folds one final window of {@code team} in (a {@link ReplayTask.WindowSink}). */
     public void add(String team, TeamWindow w) {
         long period = periodStart(w.windowStartMs());
-        FemtoSum total = teamTotals.computeIfAbsent(team, t -> new FemtoSum());
+        FemtoSum[] total = teamTotals.computeIfAbsent(team, t -> new FemtoSum[]{new FemtoSum(), new FemtoSum()});
         for (TeamWindow.ModelStats m : w.apiModels().values()) {
             Row r = rows.computeIfAbsent(new Key(team, period, 0, m.provider + "/" + m.model), k -> new Row());
             r.provider = m.provider;
@@ -107,7 +108,7 @@ public final class FocusExport {
             r.output = Math.addExact(r.output, m.output);
             r.tokens = Math.addExact(r.tokens, m.tokens().throughputTokens());
             r.cost.add(m.cost);
-            total.add(m.cost);
+            total[0].add(m.cost);
         }
         for (TeamWindow.DeploymentStats d : w.deployments().values()) {
             Row r = rows.computeIfAbsent(new Key(team, period, 1, d.deployment), k -> new Row());
@@ -124,14 +125,17 @@ public final class FocusExport {
             r.busyGpuSeconds += d.busyGpuSeconds;
             r.cost.add(d.gpuCost);
             r.busy.add(d.busyCost);
-            total.add(d.gpuCost);
+            total[1].add(d.gpuCost);
         }
     }
 
-    /** EffectiveCost summed per SubAccountId (team), exact: what the file's rows add up to. */
-    public Map<String, BigDecimal> teamTotals() {
-        Map<String, BigDecimal> result = new TreeMap<>();
-        teamTotals.forEach((team, sum) -> result.put(team, sum.usd()));
+    /**
+     * EffectiveCost summed per SubAccountId (team), exact, split as /cost splits it: [0] the API rows,
+     * [1] the deployment rows (GPU). /cost rounds each to the nano-dollar.
+     */
+    public Map<String, BigDecimal[]> teamTotals() {
+        Map<String, BigDecimal[]> result = new TreeMap<>();
+        teamTotals.forEach((team, sum) -> result.put(team, new BigDecimal[]{sum[0].usd(), sum[1].usd()}));
         return result;
     }
 
