@@ -201,6 +201,17 @@ class ExportFocusCommandTest {
         assertThat(CliRun.of("export", "focus", "--events", dir.resolve("missing.jsonl").toString(), "--from", "2023-08-01",
                 "--to", "2023-08-02", "--output", out).exitCode()).isEqualTo(2);
         assertThat(Files.exists(Path.of(out))).isFalse();
+        assertThat(CliRun.of("export").exitCode()).isEqualTo(2); // no format named
+    }
+
+    @Test
+    void writesToStdoutWithDash() throws Exception {
+        CliRun run = CliRun.of("export", "focus", "--events", events().toString(), "--from", "2023-08-01", "--to", "2023-08-02",
+                "--team", "infra", "--output", "-");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        List<Map<String, String>> rows = parse(run.out());
+        assertThat(rows).extracting(r -> r.get("SubAccountId") + " " + r.get("ResourceId") + " " + r.get("EffectiveCost"))
+                .containsExactly("infra llama 0.120000000");
     }
 
     // ---- the rules, in code
