@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         mixinStandardHelpOptions = true,
         versionProvider = SpendMonitorCli.Version.class,
         description = "Live LLM spend per team: API tokens vs self-hosted GPUs, break-even and alerts, on Kafka Streams.",
-        subcommands = {DemoCommand.class, LocalCommand.class, RunCommand.class, PublishCommand.class, PricesCommand.class, GpuCollectorCommand.class, BenchCommand.class, SimulateCommand.class, TeamsCommand.class, WhatifCommand.class, HelpCommand.class},
+        subcommands = {DemoCommand.class, LocalCommand.class, RunCommand.class, PublishCommand.class, PricesCommand.class, GpuCollectorCommand.class, BenchCommand.class, SimulateCommand.class, TeamsCommand.class, WhatifCommand.class, ExportCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 failed, 2 bad usage. Run 'spend-monitor COMMAND --help' for a command's options."})
 public final class SpendMonitorCli implements Runnable {
     @CommandLine.Spec

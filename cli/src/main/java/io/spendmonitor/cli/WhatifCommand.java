@@ -134,7 +134,7 @@ public final class WhatifCommand implements Callable<Integer> {
             description = "How long Kafka may go without returning data before the read fails (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    private PrintWriter err;
+    PrintWriter err;
     private long lastProgressNanos;
     private final long startNanos = System.nanoTime();
 
@@ -149,6 +149,26 @@ public final class WhatifCommand implements Callable<Integer> {
         }
         if (partitions < 1 || partitions > 100_000) {
             throw new CliException("--partitions must be 1..100000", 2);
+        }
+        WhatifReplay replay = replay(null);
+        WhatifReport report = replay.finish();
+        progress(replay, true, "");
+        if (replay.eventsInRange() == 0 || report.teams().isEmpty()) {
+            throw new CliException("no token-usage or GPU events between " + from + " and " + to
+                    + (teams.isEmpty() ? "" : " for " + String.join(", ", teams)) + " (" + replay.eventsRead() + " events read)", 2);
+        }
+        write(report, prices != null);
+        return 0;
+    }
+
+    /**
+     * Reads the catalog(s) and the events of [from - margin, to] through a {@link WhatifReplay}, as the
+     * options say; {@code windows} (may be null) also receives every final window the actual catalog
+     * counts. Shared with {@code export focus}, which sets this command's fields.
+     */
+    WhatifReplay replay(io.spendmonitor.streams.replay.ReplayTask.WindowSink windows) {
+        if (err == null) {
+            err = spec.commandLine().getErr();
         }
         // Kafka for the events unless --events; for the catalog unless --catalog, or when no Kafka is given with --events
         boolean kafka = events.isEmpty() || (catalog == null && (client.hasBootstrapOption() || hasBootstrapInConfig()));
@@ -173,19 +193,15 @@ public final class WhatifCommand implements Callable<Integer> {
         Duration readMargin = margin != null ? margin : grace.plus(maxAhead).plus(spend.settings().windowSize().multipliedBy(2));
         WhatifReplay replay = new WhatifReplay(new WhatifReplay.Settings(from, to, spend.settings(), spend.timestampMin(), maxAhead,
                 events.isEmpty(), new LinkedHashSet<>(teams), new LinkedHashSet<>(profiles)), actual, alternative);
+        if (windows != null) {
+            replay.onActualWindow(windows);
+        }
         if (events.isEmpty()) {
             readKafka(config, replay, readMargin);
         } else {
             readFiles(spend, replay);
         }
-        WhatifReport report = replay.finish();
-        progress(replay, true, "");
-        if (replay.eventsInRange() == 0 || report.teams().isEmpty()) {
-            throw new CliException("no token-usage or GPU events between " + from + " and " + to
-                    + (teams.isEmpty() ? "" : " for " + String.join(", ", teams)) + " (" + replay.eventsRead() + " events read)", 2);
-        }
-        write(report, alternative != null);
-        return 0;
+        return replay;
     }
 
     private boolean hasBootstrapInConfig() {
@@ -371,7 +387,7 @@ public final class WhatifCommand implements Callable<Integer> {
         }
     }
 
-    private void progress(WhatifReplay replay, boolean last, String where) {
+    void progress(WhatifReplay replay, boolean last, String where) {
         if (!last && (replay.eventsRead() & 0xFFFF) != 0) {
             return;
         }

@@ -127,6 +127,23 @@ class WhatifIntegrationTest {
                     }
                 });
             }
+            // export focus from the same replay: EffectiveCost summed per SubAccountId = the team's live /cost (API + GPU)
+            java.nio.file.Path focus = Files.createTempFile("focus", ".csv");
+            CliRun export = CliRun.of("export", "focus", "-b", cluster.bootstrapServers(), "-r", cluster.schemaRegistryUrl(),
+                    "-X", Topics.PREFIX_CONFIG + "=" + prefix, "--from", FROM, "--to", TO, "--granularity", "hour",
+                    "--output", focus.toString());
+            assertThat(export.exitCode()).as(export.toString()).isZero();
+            Map<String, BigDecimal> effective = new HashMap<>();
+            for (Map<String, String> row : ExportFocusCommandTest.parse(Files.readString(focus, StandardCharsets.UTF_8))) {
+                effective.merge(row.get("SubAccountId"), new BigDecimal(row.get("EffectiveCost")), BigDecimal::add);
+            }
+            assertThat(effective).containsOnlyKeys(all);
+            for (String team : all) {
+                JsonNode cost = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(service.url() + "/api/teams/" + team
+                        + "/cost?from=" + FROM + "&to=" + TO)).build(), HttpResponse.BodyHandlers.ofString()).body());
+                BigDecimal live = new BigDecimal(cost.get("api_cost_usd").asText()).add(new BigDecimal(cost.get("gpu_cost_usd").asText()));
+                assertThat(effective.get(team)).as(team + " " + cost).isEqualByComparingTo(live);
+            }
             // by hand: search's 10 minutes of $0.00075 (each sent twice: counted once), the tick, and the reuse of
             // id search-3 at 10:04:01: stream time was then 10:09:03, so the 10:03 window was final and its ids
             // forgotten: counted; the two calls sent after the tick are late: 12 * 0.00075 = 0.009

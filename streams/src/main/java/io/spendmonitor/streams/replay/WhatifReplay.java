@@ -52,6 +52,7 @@ public final class WhatifReplay {
     private final Map<Integer, ReplayTask[]> tasks = new HashMap<>();
     private final Map<String, TeamAccumulator> teams = new TreeMap<>();
     private final TeamEvaluator evaluator;
+    private ReplayTask.WindowSink actualWindows = (team, w) -> { };
     private long eventsRead;
     private long eventsInRange;
 
@@ -62,6 +63,15 @@ public final class WhatifReplay {
         this.sameCatalog = alternativeCatalog == null;
         this.alternativeCatalog = sameCatalog ? actualCatalog : alternativeCatalog;
         this.evaluator = new TeamEvaluator(settings.spend());
+    }
+
+    /**
+     * Also hands every final window the actual catalog counts (team selected, start in [from, to)) to
+     * {@code sink}, as it is folded into the totals: {@code export focus} builds its rows from these.
+     */
+    public WhatifReplay onActualWindow(ReplayTask.WindowSink sink) {
+        this.actualWindows = sink;
+        return this;
     }
 
     /**
@@ -148,6 +158,7 @@ public final class WhatifReplay {
         LocalDate day = Instant.ofEpochMilli(start).atZone(ZoneOffset.UTC).toLocalDate();
         long[] daily = null;
         if (actual) {
+            actualWindows.closed(team, w);
             acc.actual.add(w);
             acc.dailyActual.computeIfAbsent(day, d -> new FemtoSum()).add(w.apiCost());
             acc.dailyActual.get(day).add(w.gpuCost());
