@@ -78,8 +78,11 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
                     priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0, call.tokens());
         }
         windows.changed(ow, idHash, true);
-        long cost = priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0;
-        repeats.add(call.team(), ow.window.windowStartMs(), call.promptHash(), cost, call.tokens().cached(), call.tokens().input());
+        if (call.promptHash() != null) {
+            // only calls with a prompt hash: a team that sends none costs the repeat sketch nothing
+            long cost = priced.outcome() == Pricing.Outcome.PRICED ? priced.costFemto() : 0;
+            repeats.add(call.team(), ow.window.windowStartMs(), call.promptHash(), cost, call.tokens().cached(), call.tokens().input());
+        }
     }
 
     private void add(Pricing.PricedSample priced) {
