@@ -148,7 +148,10 @@ public final class SpendTopology {
             throw new IllegalArgumentException("'" + BreakEvenHistory.RETENTION + "' must be at least one window");
         }
         topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(BREAKEVEN_STORE, breakEvenRetention, settings.windowSize(), false),
+                // in memory (changelogged, restored at start): a RocksDB window store more, written for every team
+                // and evaluated minute, made the whole topology several times slower (its segments' memtables share
+                // the bounded write buffer with every other store); a few hours of small points fit in memory
+                Stores.inMemoryWindowStore(BREAKEVEN_STORE, breakEvenRetention, settings.windowSize(), false),
                 Serdes.String(), BreakEvenHistory.serde()), EVALUATE_NODE);
         // the sketches must outlive the horizon plus the grace (a window closes up to a grace after it ends)
         Duration repeatRetention = repeatsHorizon.plus(settings.windowSize()).plusMillis(settings.graceMs());
