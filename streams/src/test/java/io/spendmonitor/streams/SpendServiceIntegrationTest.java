@@ -122,7 +122,9 @@ class SpendServiceIntegrationTest {
                     producer.send(new ProducerRecord<>(topics.tokenUsage().name(), team, TokenUsage.newBuilder()
                             .setEventId(team + "-" + minute).setTimestamp(T0.plus(Duration.ofMinutes(minute)).plusSeconds(t))
                             .setTeam(team).setApplication("app").setProvider("openai").setModel("gpt-4o-mini")
-                            .setInputTokens(1000).setOutputTokens(1000).build()));
+                            .setInputTokens(1000).setOutputTokens(1000)
+                            // every team sends the same 3 prompts again and again (the repeated-prompt panels have data)
+                            .setPromptHash(String.format("%064x", (minute % 3) + 1)).build()));
                 }
                 // team-0 also runs one H100 at 10 %: 60 s * $2.40/h = $0.04 a minute
                 producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), "team-0", GpuUtilization.newBuilder()
@@ -181,12 +183,12 @@ class SpendServiceIntegrationTest {
     void theApiShapesArePinned() {
         JsonNode team = get(services.get(0), "/api/teams/team-0");
         assertThat(fields(team)).containsExactly("team", "window", "horizon", "break_even", "alerts", "budget", "totals",
-                "provisional", "recent");
+                "provisional", "recent", "repeats");
         assertThat(fields(team.get("window"))).containsExactly("start", "end", "final", "api_cost_usd", "gpu_cost_usd",
                 "idle_cost_usd", "tokens", "selfhost_tokens", "api_calls", "unpriced_calls", "idle_gpus");
         assertThat(fields(team.at("/window/tokens"))).containsExactly("input", "cached", "cache_write", "output");
         assertThat(fields(team.get("break_even").get(0))).containsExactly("profile", "gpu_model", "mode", "api_model",
-                "minutes", "replicas", "gpus", "actual_usd", "counterfactual_usd", "ratio", "savings_usd_per_hour");
+                "minutes", "replicas", "gpus", "actual_usd", "counterfactual_usd", "ratio", "savings_usd_per_hour", "throughput");
         assertThat(team.at("/break_even/0/actual_usd").isTextual()).isTrue(); // money as decimal strings
 
         // exact sums over [10:02, 10:05): three windows of $0.00075 and, for team-0, of $0.04 GPU

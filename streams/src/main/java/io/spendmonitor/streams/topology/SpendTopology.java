@@ -156,9 +156,14 @@ public final class SpendTopology {
         // the sketches must outlive the horizon plus the grace (a window closes up to a grace after it ends)
         Duration repeatRetention = repeatsHorizon.plus(settings.windowSize()).plusMillis(settings.graceMs());
         topology.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(REPEAT_STORE, repeatRetention, settings.windowSize(), false),
+                // in memory (changelogged): a persistent store a topology without prompt hashes never writes has no
+                // checkpointed offset, and exactly-once then takes the task for corrupted at every restart
+                Stores.inMemoryWindowStore(REPEAT_STORE, repeatRetention, settings.windowSize(), false),
                 Serdes.String(), io.spendmonitor.streams.repeats.RepeatWindow.serde()), WINDOW_NODE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REPEAT_TOTALS_STORE),
+        // in memory (one small entry a team): a persistent store that a topology without prompt hashes never writes
+        // has no checkpointed offset, and under exactly-once Kafka Streams then takes the whole task for corrupted
+        // at every restart (wiped and restored)
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(REPEAT_TOTALS_STORE),
                 Serdes.String(), io.spendmonitor.streams.repeats.RepeatTotals.serde()), WINDOW_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CLOCK_STORE),
                 Serdes.String(), Serdes.Long()), ADMIT_NODE, WINDOW_NODE);
