@@ -127,7 +127,9 @@ class CounterMonotonicityIntegrationTest {
             // A takes teams back from B (B commits and closes them; A restores them)
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                     .until(() -> teamsExportedBy("A", seen, restartedAt) > 0);
-            sleep(3000);
+            // calls keep flowing while A owns teams again: 500 more published after the takeback
+            long atTakeback = published.get();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> published.get() >= atTakeback + 500);
             publishing.set(false);
             publisher.join(30_000);
 
@@ -139,7 +141,10 @@ class CounterMonotonicityIntegrationTest {
                         .isEqualTo(calls * 1000.0);
                 assertThat(cost).isCloseTo(calls * 0.00045, org.assertj.core.data.Offset.offset(1e-9));
             });
-            sleep(3000); // a few more scrapes by Prometheus
+            // Prometheus has scraped both instances since the counters were exact
+            double exactAt = System.currentTimeMillis() / 1000.0;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> promValue(prom, "min(timestamp(up{job=\"spend-monitor\"}))") > exactAt);
             // Prometheus (while both apps still run): series were scraped from both instances, and none
             // of them reset (per instance), nor their max over the instances
             assertThat(promValue(prom, "count(count by (instance) (count_over_time(llm_api_cost_usd_total[15m])))")).isEqualTo(2);
