@@ -59,6 +59,8 @@ def render():
     family("gpu_utilization_ratio", "gauge",
            [(labels(team=t, deployment=d, gpu_model=g), u) for t, d, g, _, u in GPU])
     family("gpu_idle_gpus", "gauge", [(labels(team="ml"), 7.0), (labels(team="research"), 0.9)])
+    family("llm_repeat_share", "gauge", [(labels(team="search"), 0.42)])
+    family("llm_cacheable_cost_usd_total", "counter", [(labels(team="search"), 0.5 * hours)])
     family("llm_selfhost_vs_api_ratio", "gauge",
            [(labels(team=t, profile=p, mode=m, api_model=a), r) for t, p, m, a, r, _ in BREAK_EVEN])
     family("llm_switch_savings_usd_per_hour", "gauge",
