@@ -189,7 +189,7 @@ class OtlpIngestIntegrationTest {
                 assertThat(JSON.readTree(team.body()).at("/totals/api_cost_usd").asText()).as(team.body()).isEqualTo("0.015874200");
             });
             // the per-call topic, read as a transactional consumer sees it: three calls (the retried one once) and the tick
-            List<CallCost> callCosts = committed(prefix + "spend.call-costs", 4);
+            List<CallCost> callCosts = committed(prefix + "spend.call-costs", 4, err);
             assertThat(callCosts).extracting(c -> c.getCostUsd().toPlainString()).containsExactlyInAnyOrder(
                     "0.015450000000000", "0.000154200000000", "0.000270000000000", "0.000000000000000");
             CallCost sonnet = callCosts.stream().filter(c -> c.getProvider().equals("anthropic")).findFirst().orElseThrow();
@@ -206,7 +206,7 @@ class OtlpIngestIntegrationTest {
     }
 
     /** Every committed record of {@code topic} once at least {@code count} arrived, and a little more time for extras. */
-    private List<CallCost> committed(String topic, int count) {
+    private List<CallCost> committed(String topic, int count, Path appErr) {
         List<CallCost> values = new ArrayList<>();
         try (var registry = io.spendmonitor.schemas.registry.RestSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
              org.apache.kafka.clients.consumer.KafkaConsumer<String, CallCost> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
@@ -219,9 +219,11 @@ class OtlpIngestIntegrationTest {
                     .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
+            // generous: on a loaded CI machine a commit of the app can take tens of seconds
+            await().atMost(Duration.ofSeconds(180)).alias("committed call costs").untilAsserted(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                return values.size() >= count;
+                assertThat(values.size()).as("committed records of %s so far %s; the app's stderr ends:%n%s", topic,
+                        values.stream().map(v -> v.getEventId() + "=" + v.getCostUsd()).toList(), tail(appErr)).isGreaterThanOrEqualTo(count);
             });
             // everything up to the end offsets: a copy would be there by now (the tick's window closed after these)
             var end = consumer.endOffsets(partitions);
@@ -231,6 +233,15 @@ class OtlpIngestIntegrationTest {
             });
         }
         return values;
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 
     private interface Calls {
