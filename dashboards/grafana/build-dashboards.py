@@ -457,6 +457,22 @@ def team():
                      [target(usd_per_hour("llm_cacheable_cost_usd_total", T), "cacheable $/h")],
                      "currencyUSD", min_=0), 12, 8)
 
+    L.add(timeseries("API spend by customer / feature ($/h)",
+                     "This team's API spend split by the attribution labels of its calls (spend.attribution.keys, "
+                     "default customer and feature), USD per hour, the top 10 label values. Calls without the label "
+                     "are not in it; values past spend.attribution.max-values are summed as other.",
+                     [target(f"topk(10, {usd_per_hour('llm_attributed_cost_usd_total', T, ['key', 'value'])})",
+                             "{{key}}={{value}}")],
+                     "currencyUSD", min_=0), 12, 8)
+    L.add(timeseries("Self-host capacity per replica (tokens/s)",
+                     "The throughput break-even sizes replicas with, per profile: declared (the profile's "
+                     "tokens_per_second_per_replica) and measured (vLLM's token counters per busy GPU-second x "
+                     "gpus_per_replica, once gpu-collector --vllm-url publishes them). Break-even uses the measured "
+                     "one once spend.capacity.min-evidence of busy-enough time is measured.",
+                     [target(f"max by (profile, source) (llm_selfhost_capacity_tokens_per_second{{{T}}})",
+                             "{{profile}} {{source}}")],
+                     "none", min_=0), 12, 8)
+
     L.add(alert_states("Alert states",
                        "The stream's alerts for this team: SELF_HOSTING_CHEAPER / SELF_HOSTING_DEARER per profile, "
                        "IDLE_CAPACITY per deployment, BUDGET per period.",

@@ -61,6 +61,13 @@ def render():
     family("gpu_idle_gpus", "gauge", [(labels(team="ml"), 7.0), (labels(team="research"), 0.9)])
     family("llm_repeat_share", "gauge", [(labels(team="search"), 0.42)])
     family("llm_cacheable_cost_usd_total", "counter", [(labels(team="search"), 0.5 * hours)])
+    family("llm_attributed_cost_usd_total", "counter",
+           [(labels(team="search", key="customer", value=c), usd * hours) for c, usd in (("acme", 1.2), ("globex", 0.4))])
+    family("llm_selfhost_capacity_tokens_per_second", "gauge",
+           [(labels(team="search", profile="llama-3.1-70b-h100x4", gpu_model="H100-80GB", mode="API", source=src), v)
+            for src, v in (("declared", 2400.0), ("measured", 1850.0))])
+    family("llm_selfhost_capacity_measured", "gauge",
+           [(labels(team="search", profile="llama-3.1-70b-h100x4", gpu_model="H100-80GB", mode="API"), 1.0)])
     family("llm_selfhost_vs_api_ratio", "gauge",
            [(labels(team=t, profile=p, mode=m, api_model=a), r) for t, p, m, a, r, _ in BREAK_EVEN])
     family("llm_switch_savings_usd_per_hour", "gauge",

@@ -129,6 +129,7 @@
     if (!r) {
       models.innerHTML = '<tr><td colspan="5" class="empty">No final minute yet.</td></tr>';
       deps.innerHTML = '<tr><td colspan="5" class="empty">No final minute yet.</td></tr>';
+      el("labels").querySelector("tbody").innerHTML = '<tr><td colspan="4" class="empty">No final minute yet.</td></tr>';
       return;
     }
     el("models-span").textContent = "last " + r.minutes + " final minutes, " + C.hhmm(Date.parse(r.from)) + "–" + C.hhmm(Date.parse(r.to));
@@ -141,6 +142,11 @@
       + Math.round(d.utilization * 100) + "%</td><td class='num " + (d.idle_share > 0.7 ? "ratio-hi" : "") + "'>" + Math.round(d.idle_share * 100) + "%</td><td class=num>" + usd(d.idle_cost_usd) + "</td></tr>").join("")
       : '<tr><td colspan="5" class="empty">No self-hosted deployments (no GPU samples).</td></tr>';
     el("deployments").dataset.points = String(r.deployments.length);
+    const labels = el("labels").querySelector("tbody"), attribution = r.attribution || [];
+    labels.innerHTML = attribution.length ? attribution.map(l => "<tr><td>" + esc(l.key) + " = <b>" + esc(l.value) + "</b></td><td class=num>" + usd(l.usd_per_hour)
+      + "</td><td class=num>" + usd(l.cost_usd) + "</td><td class=num>" + l.calls.toLocaleString("en-US") + "</td></tr>").join("")
+      : '<tr><td colspan="4" class="empty">No labelled calls in these minutes. Calls carry <code>labels</code> such as <code>{"customer":"acme"}</code> (see README, Attribution labels).</td></tr>';
+    el("labels").dataset.points = String(attribution.length);
   }
 
   function drawBudget(b) {

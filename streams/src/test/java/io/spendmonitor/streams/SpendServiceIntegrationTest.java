@@ -124,7 +124,9 @@ class SpendServiceIntegrationTest {
                             .setTeam(team).setApplication("app").setProvider("openai").setModel("gpt-4o-mini")
                             .setInputTokens(1000).setOutputTokens(1000)
                             // every team sends the same 3 prompts again and again (the repeated-prompt panels have data)
-                            .setPromptHash(String.format("%064x", (minute % 3) + 1)).build()));
+                            .setPromptHash(String.format("%064x", (minute % 3) + 1))
+                            // and name a customer (the attribution panel has data)
+                            .setLabels(java.util.Map.of("customer", minute % 2 == 0 ? "acme" : "globex")).build()));
                 }
                 // team-0 also runs one H100 at 10 %: 60 s * $2.40/h = $0.04 a minute
                 producer.send(new ProducerRecord<>(topics.gpuUtilization().name(), "team-0", GpuUtilization.newBuilder()
@@ -244,6 +246,12 @@ class SpendServiceIntegrationTest {
         assertThat(recent.at("/deployments/0/gpu_cost_usd").asText()).isEqualTo("0.400000000");
         assertThat(recent.at("/deployments/0/usd_per_hour").asText()).isEqualTo("1.600000000"); // 0.4 * 4
         assertThat(recent.at("/deployments/0/idle_share").asDouble()).isEqualTo(0.9);
+        // the even minutes name customer acme, the odd ones globex: 5 calls of $0.00075 each
+        assertThat(recent.at("/attribution/0/key").asText()).isEqualTo("customer");
+        assertThat(recent.at("/attribution/0/value").asText()).isEqualTo("acme");
+        assertThat(recent.at("/attribution/0/cost_usd").asText()).isEqualTo("0.003750000");     // 5 * 0.00075
+        assertThat(recent.at("/attribution/1/value").asText()).isEqualTo("globex");
+        assertThat(recent.at("/attribution/1/calls").asLong()).isEqualTo(5);
 
         // the break-even history: team-1's first evaluation (10:00-10:01) against one H100 at $2.40/h:
         // 0.00075 / 0.04 = 0.01875, savings (0.00075 - 0.04) * 60 = -2.355 $/h
@@ -376,6 +384,7 @@ class SpendServiceIntegrationTest {
         assertThat(points(team, "chart-breakeven")).isGreaterThanOrEqualTo(10);
         assertThat(points(team, "models")).isEqualTo(1);       // openai/gpt-4o-mini
         assertThat(points(team, "deployments")).isEqualTo(1);  // llama
+        assertThat(points(team, "labels")).isEqualTo(2);       // customer = acme, globex
         // the range picker's first range: the hour up to the open 10:20 window's end: 10:00..10:09 and 10:20
         assertThat(team).containsPattern("id=\"range-result\"[^>]*data-windows=\"11\"");
 

@@ -98,6 +98,10 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         Series alertActive = new Series();
         Series budgetUsed = new Series();
         Series attributed = new Series();
+        Series capacity = new Series();
+        Series capacityMeasured = new Series();
+        Series capacityEvidence = new Series();
+        Series prefixHits = new Series();
 
         List<Map.Entry<String, TeamState>> teams = localTeams();
         Map<String, LiveSpend> live = new java.util.TreeMap<>(committed.view());
@@ -159,6 +163,7 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                         "api_model", b.apiModel());
                 savings.set(b.savingsUsdPerHour().doubleValue(), "team", team, "profile", b.profile(),
                         "gpu_model", b.gpuModel(), "mode", b.mode().name());
+                capacity(b, team, capacity, capacityMeasured, capacityEvidence, prefixHits);
             }
             s.breakEven.forEach((key, h) -> {
                 io.spendmonitor.streams.cost.BreakEvenKey k = io.spendmonitor.streams.cost.BreakEvenKey.parse(key);
@@ -192,8 +197,41 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         snapshots.add(savings.gauge("llm_switch_savings_usd_per_hour", "USD per hour a switch would save (negative: it would cost more)"));
         snapshots.add(alertActive.gauge("spend_alert_active", "1 while an alert is firing"));
         snapshots.add(budgetUsed.gauge("spend_budget_used_ratio", "Spend of the current UTC day or month / its budget"));
+        snapshots.add(capacity.gauge("llm_selfhost_capacity_tokens_per_second",
+                "Tokens per second one replica of a self-host profile serves: source=declared (the profile's "
+                + "tokens_per_second_per_replica) or measured (vLLM's counters per busy GPU-second x gpus_per_replica)"));
+        snapshots.add(capacityMeasured.gauge("llm_selfhost_capacity_measured",
+                "1 when break-even sizes the profile's replicas with the measured throughput, 0 while it uses the declared one"));
+        snapshots.add(capacityEvidence.gauge("llm_selfhost_capacity_evidence_ratio",
+                "Busy-enough measured time over the horizon / spend.capacity.min-evidence (1 or more: enough to use the measurement)"));
+        snapshots.add(prefixHits.gauge("llm_selfhost_prefix_cache_hit_ratio",
+                "vLLM prefix-cache hits / queries (tokens) of the deployments measured for the profile over the horizon"));
         repeatMetrics(snapshots, named);
         return new MetricSnapshots(snapshots);
+    }
+
+    /** The throughput behind a break-even evaluation: declared and measured, which one is used, the evidence. */
+    private static void capacity(BreakEven b, String team, Series capacity, Series measured, Series evidence, Series prefixHits) {
+        BreakEven.Throughput t = b.throughput();
+        if (t == null) {
+            return;
+        }
+        String mode = b.mode().name();
+        capacity.set(t.declaredTokensPerSecondPerReplica(), "team", team, "profile", b.profile(), "gpu_model", b.gpuModel(),
+                "mode", mode, "source", "declared");
+        if (t.measuredTokensPerSecondPerReplica() != null) {
+            capacity.set(t.measuredTokensPerSecondPerReplica().doubleValue(), "team", team, "profile", b.profile(),
+                    "gpu_model", b.gpuModel(), "mode", mode, "source", "measured");
+        }
+        measured.set(t.used() == BreakEven.Source.MEASURED ? 1 : 0, "team", team, "profile", b.profile(), "gpu_model", b.gpuModel(),
+                "mode", mode);
+        if (t.requiredSeconds() > 0) {
+            evidence.set((double) t.evidenceSeconds() / t.requiredSeconds(), "team", team, "profile", b.profile(),
+                    "gpu_model", b.gpuModel(), "mode", mode);
+        }
+        if (t.prefixCacheHitRate() != null) {
+            prefixHits.set(t.prefixCacheHitRate(), "team", team, "profile", b.profile(), "gpu_model", b.gpuModel(), "mode", mode);
+        }
     }
 
     // --- repeated prompts (issue 17): from the team-repeat-totals store, final windows only ---

@@ -113,7 +113,20 @@ public final class ApiAnswers {
      * ([from, to), event time); rates are the cost over that span, per hour.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Breakdown(String from, String to, int minutes, List<ModelSpend> models, List<DeploymentSpend> deployments) {
+    public record Breakdown(String from, String to, int minutes, List<ModelSpend> models, List<DeploymentSpend> deployments,
+                            List<LabelSpend> attribution) {
+        public Breakdown(String from, String to, int minutes, List<ModelSpend> models, List<DeploymentSpend> deployments) {
+            this(from, to, minutes, models, deployments, List.of());
+        }
+    }
+
+    /**
+     * API spend of one attribution label value (spend.attribution.keys) over the span: the top
+     * {@code TeamQueries.TOP_LABEL_VALUES} values of each key by cost; {@code other} sums the values
+     * past spend.attribution.max-values of a window.
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record LabelSpend(String key, String value, String costUsd, String usdPerHour, long calls, long tokens) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -335,7 +335,14 @@ public final class TeamQueries {
         long spanMs = to - from;
         Map<String, ModelSum> models = new java.util.TreeMap<>();
         Map<String, DeploymentSum> deployments = new java.util.TreeMap<>();
+        Map<String, Map<String, ModelSum>> labels = new java.util.TreeMap<>();
         for (TeamWindow w : span) {
+            w.attribution().forEach((key, values) -> values.forEach((value, a) -> {
+                ModelSum sum = labels.computeIfAbsent(key, k -> new java.util.TreeMap<>()).computeIfAbsent(value, v -> new ModelSum(key, value));
+                sum.cost.add(a.cost);
+                sum.calls += a.calls;
+                sum.tokens += a.tokens;
+            }));
             w.apiModels().forEach((key, m) -> addModel(models, key, m));
             w.selfhostModels().forEach((key, m) -> addModel(models, io.spendmonitor.schemas.Providers.SELF_HOSTED + "/" + key, m));
             w.deployments().forEach((name, d) -> {
@@ -365,9 +372,18 @@ public final class TeamQueries {
                     perHour(gpu, spanMs), usd(Money.usdNanos(idle)), round3(d.gpuSeconds), round3(utilization), round3(idleShare),
                     d.tokens));
         });
+        List<ApiAnswers.LabelSpend> attribution = new ArrayList<>();
+        labels.forEach((key, values) -> values.values().stream()
+                .sorted(java.util.Comparator.comparing((ModelSum m) -> m.cost.value()).reversed().thenComparing(m -> m.model))
+                .limit(TOP_LABEL_VALUES)
+                .forEach(m -> attribution.add(new ApiAnswers.LabelSpend(key, m.model, usd(Money.usdNanos(m.cost)),
+                        perHour(m.cost.value(), spanMs), m.calls, m.tokens))));
         return new ApiAnswers.Breakdown(Instant.ofEpochMilli(from).toString(), Instant.ofEpochMilli(to).toString(), minutes,
-                modelSpend, deploymentSpend);
+                modelSpend, deploymentSpend, attribution);
     }
+
+    /** Values of each attribution key listed in a team's breakdown (by cost, highest first). */
+    static final int TOP_LABEL_VALUES = 10;
 
     private static void addModel(Map<String, ModelSum> models, String key, TeamWindow.ModelStats m) {
         ModelSum sum = models.computeIfAbsent(key, k -> new ModelSum(m.provider, m.model));

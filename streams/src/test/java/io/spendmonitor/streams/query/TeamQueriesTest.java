@@ -85,6 +85,40 @@ class TeamQueriesTest {
         assertThat(d.tokens()).isEqualTo(1_000);
     }
 
+    @Test
+    void theBreakdownListsTheTopLabelValuesByCost() {
+        java.util.Set<String> keys = java.util.Set.of("customer", "feature");
+        TokenCounts tokens = new TokenCounts(1_000, 0, 0, 1_000);
+        TeamWindow first = new TeamWindow(T0.toEpochMilli());
+        // acme: $0.00075 + $0.00075 (two minutes), globex: $0.0003; 12 small customers of $0.000001 each
+        first.addAttribution(java.util.Map.of("customer", "acme", "feature", "chat", "ignored", "x"), keys, 100, 750_000_000_000L, tokens);
+        first.addAttribution(java.util.Map.of("customer", "globex"), keys, 100, 300_000_000_000L, tokens);
+        for (int i = 0; i < 12; i++) {
+            first.addAttribution(java.util.Map.of("customer", String.format("small-%02d", i)), keys, 100, 1_000_000_000L, tokens);
+        }
+        TeamWindow second = new TeamWindow(T0.toEpochMilli() + MINUTE);
+        second.addAttribution(java.util.Map.of("customer", "acme"), keys, 100, 750_000_000_000L, tokens);
+
+        ApiAnswers.Breakdown b = TeamQueries.breakdown(List.of(first, second), T0.toEpochMilli(), T0.toEpochMilli() + 2 * MINUTE, 2);
+
+        List<ApiAnswers.LabelSpend> customers = b.attribution().stream().filter(l -> l.key().equals("customer")).toList();
+        assertThat(customers).hasSize(TeamQueries.TOP_LABEL_VALUES); // 14 values, the top 10 listed
+        assertThat(customers.get(0).value()).isEqualTo("acme");
+        assertThat(customers.get(0).costUsd()).isEqualTo("0.001500000");    // 2 * $0.00075
+        assertThat(customers.get(0).usdPerHour()).isEqualTo("0.045000000"); // 0.0015 over 2 minutes = 0.0015 * 30
+        assertThat(customers.get(0).calls()).isEqualTo(2);
+        assertThat(customers.get(0).tokens()).isEqualTo(4_000);             // 2 * (1,000 in + 1,000 out)
+        assertThat(customers.get(1).value()).isEqualTo("globex");
+        assertThat(customers.get(1).costUsd()).isEqualTo("0.000300000");
+        // equal costs: by value; small-08..11 fall past the top 10
+        assertThat(customers.subList(2, 10)).extracting(ApiAnswers.LabelSpend::value)
+                .containsExactly("small-00", "small-01", "small-02", "small-03", "small-04", "small-05", "small-06", "small-07");
+        assertThat(customers.get(2).costUsd()).isEqualTo("0.000001000");
+        // the other key, listed after customer; a key not in spend.attribution.keys is not aggregated
+        assertThat(b.attribution().get(10)).isEqualTo(new ApiAnswers.LabelSpend("feature", "chat", "0.000750000", "0.022500000", 1, 2_000));
+        assertThat(b.attribution()).hasSize(11);
+    }
+
     /** One minute: a gpt-4o-mini call of $0.00075, a self-hosted call, one H100 at 10 % for 60 s ($0.04, busy $0.004). */
     private static TeamWindow window(int minute) {
         TeamWindow w = new TeamWindow(T0.toEpochMilli() + minute * MINUTE);
