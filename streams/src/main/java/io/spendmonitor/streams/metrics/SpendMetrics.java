@@ -239,7 +239,8 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
     /**
      * {@code llm_repeat_share{team}}: the repeat share of the horizon ending at the team's last final
      * window; {@code llm_cacheable_cost_usd_total{team}}: the estimated cost of repeated calls, summed
-     * over final windows (each adds its own, never a negative amount, so the counter only grows).
+     * over final windows (each adds its own, never a negative amount, so the counter only grows), as of
+     * the last committed transaction ({@link CommittedSpend#cacheableView}).
      */
     private void repeatMetrics(List<MetricSnapshot> snapshots, java.util.Set<String> named) {
         Series share = new Series();
@@ -252,7 +253,6 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 try (KeyValueIterator<String, io.spendmonitor.streams.repeats.RepeatTotals> it = store.all()) {
                     it.forEachRemaining(kv -> {
                         String team = named.contains(kv.key) ? kv.key : OTHER;
-                        cacheable.add(io.spendmonitor.streams.repeats.RepeatMath.usd(kv.value.cacheableFemto()).doubleValue(), "team", team);
                         if (!OTHER.equals(team) && !Double.isNaN(kv.value.repeatShare())) {
                             share.set(kv.value.repeatShare(), "team", team);
                         }
@@ -262,6 +262,9 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 // stores move during a rebalance: nothing for them this scrape
             }
         }
+        // the counter: as of the last commit, like the spend counters (a crash never takes back what was shown)
+        committed.cacheableView().forEach((team, femto) -> cacheable.add(
+                io.spendmonitor.streams.repeats.RepeatMath.usd(femto).doubleValue(), "team", named.contains(team) ? team : OTHER));
         snapshots.add(share.gauge("llm_repeat_share", "Share of calls with a prompt_hash whose prompt was already seen within spend.repeats.horizon (HyperLogLog estimate, last final window)"));
         snapshots.add(cacheable.counter("llm_cacheable_cost_usd", "Estimated USD of repeated calls (hashed calls' cost x repeat share), final windows only"));
     }

@@ -25,11 +25,47 @@ public final class CommittedSpend {
     private final ConcurrentHashMap<String, LiveSpend> published = new ConcurrentHashMap<>();
     /** Staged by the stream thread since its last commit; an empty value withdraws the team. */
     private final ThreadLocal<Map<String, Optional<LiveSpend>>> staged = ThreadLocal.withInitial(HashMap::new);
+    /** The cacheable cost of repeated prompts by team, femto-USD, summed over final windows: published like the spend. */
+    private final ConcurrentHashMap<String, java.math.BigInteger> publishedCacheable = new ConcurrentHashMap<>();
+    private final ThreadLocal<Map<String, java.math.BigInteger>> stagedCacheable = ThreadLocal.withInitial(HashMap::new);
     private volatile boolean awaitCommit;
 
     /** The published spend by team (a live view: read it, do not keep it). */
     public Map<String, LiveSpend> view() {
         return java.util.Collections.unmodifiableMap(published);
+    }
+
+    /** The published cacheable cost of repeated prompts by team, femto-USD (a live view). */
+    public Map<String, java.math.BigInteger> cacheableView() {
+        return java.util.Collections.unmodifiableMap(publishedCacheable);
+    }
+
+    /** Stages a team's cacheable total (the repeat-totals store's value) for the commit under way on this thread. */
+    void stageCacheable(String team, java.math.BigInteger femto) {
+        if (awaitCommit) {
+            stagedCacheable.get().put(team, femto);
+        } else {
+            publishedCacheable.put(team, femto);
+        }
+    }
+
+    /** A task's uncommitted work is thrown away: the cacheable totals it staged for these teams never happened. */
+    void unstageCacheable(Collection<String> teams) {
+        teams.forEach(stagedCacheable.get()::remove);
+    }
+
+    /** The task that owns these teams closed: their cacheable totals are no longer exported from here. */
+    void withdrawCacheable(Collection<String> teams) {
+        Map<String, java.math.BigInteger> mine = stagedCacheable.get();
+        for (String team : teams) {
+            publishedCacheable.remove(team);
+            mine.remove(team);
+        }
+    }
+
+    /** Publishes a cacheable total restored from the changelog: it is committed already. */
+    void publishRestoredCacheable(String team, java.math.BigInteger femto) {
+        publishedCacheable.put(team, femto);
     }
 
     /** Stages a team's spend for the commit under way on this thread. */
@@ -58,9 +94,12 @@ public final class CommittedSpend {
     /** The task that owns these teams is closed or its work thrown away: no longer exported from here. */
     void withdraw(Collection<String> teams) {
         Map<String, Optional<LiveSpend>> mine = staged.get();
+        Map<String, java.math.BigInteger> cacheable = stagedCacheable.get();
         for (String team : teams) {
             published.remove(team);
             mine.remove(team);
+            publishedCacheable.remove(team);
+            cacheable.remove(team);
         }
     }
 
@@ -68,6 +107,7 @@ public final class CommittedSpend {
     void unstage(Collection<String> teams) {
         Map<String, Optional<LiveSpend>> mine = staged.get();
         teams.forEach(mine::remove);
+        teams.forEach(stagedCacheable.get()::remove);
     }
 
     /** The thread's transaction committed: what it staged is now what a restore would give. */
@@ -81,11 +121,14 @@ public final class CommittedSpend {
             }
         });
         mine.clear();
+        publishedCacheable.putAll(stagedCacheable.get());
+        stagedCacheable.get().clear();
     }
 
     /** The thread's transaction was aborted (or its commit failed): what it staged never happened. */
     void aborted() {
         staged.get().clear();
+        stagedCacheable.get().clear();
     }
 
     /**

@@ -30,12 +30,31 @@ final class RepeatBuffer {
     private final KeyValueStore<String, RepeatTotals> totals;
     private final Map<Long, Map<String, RepeatWindow>> open = new HashMap<>();
     private final Map<Long, java.util.Set<String>> dirty = new HashMap<>();
+    /** Where the totals are exported once committed ({@code llm_cacheable_cost_usd_total}); null: not exported. */
+    private final CommittedSpend committed;
+    /** The teams whose totals this task exported (to take back on a discard or a close). */
+    private final java.util.Set<String> exported = new java.util.HashSet<>();
 
     RepeatBuffer(long windowMs, long horizonMs, WindowStore<String, RepeatWindow> windowStore, KeyValueStore<String, RepeatTotals> totals) {
+        this(windowMs, horizonMs, windowStore, totals, null);
+    }
+
+    RepeatBuffer(long windowMs, long horizonMs, WindowStore<String, RepeatWindow> windowStore, KeyValueStore<String, RepeatTotals> totals,
+                 CommittedSpend committed) {
         this.windowMs = windowMs;
         this.horizonMs = horizonMs;
         this.windowStore = windowStore;
         this.totals = totals;
+        this.committed = committed;
+        if (committed != null) {
+            // what the changelog restored is committed: export it as it is
+            try (var it = totals.all()) {
+                it.forEachRemaining(kv -> {
+                    committed.publishRestoredCacheable(kv.key, kv.value.cacheableFemto());
+                    exported.add(kv.key);
+                });
+            }
+        }
     }
 
     void add(String team, long windowStart, String promptHash, long costFemto, long cachedInput, long input) {
@@ -92,7 +111,12 @@ final class RepeatBuffer {
             BigInteger added = w.hashedCalls() == 0 ? BigInteger.ZERO : RepeatMath.windowCacheableFemto(before, w);
             earlier.add(w);
             RepeatMath.Span span = RepeatMath.span(earlier);
-            totals.put(team, new RepeatTotals(previous.cacheableFemto().add(added), span.repeatShare(), start + windowMs));
+            BigInteger total = previous.cacheableFemto().add(added);
+            totals.put(team, new RepeatTotals(total, span.repeatShare(), start + windowMs));
+            if (committed != null) {
+                committed.stageCacheable(team, total);
+                exported.add(team);
+            }
         }
     }
 
@@ -111,5 +135,16 @@ final class RepeatBuffer {
     void discard() {
         open.clear();
         dirty.clear();
+        if (committed != null) {
+            committed.unstageCacheable(exported);
+        }
+    }
+
+    /** The task closed: its teams' totals are exported by whichever instance takes them over. */
+    void closed() {
+        if (committed != null) {
+            committed.withdrawCacheable(exported);
+        }
+        exported.clear();
     }
 }

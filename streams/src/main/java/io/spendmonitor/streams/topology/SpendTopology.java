@@ -125,7 +125,7 @@ public final class SpendTopology {
         if (repeatsHorizon.compareTo(settings.windowSize()) < 0 || repeatsHorizon.toMillis() % settings.windowSizeMs() != 0) {
             throw new IllegalArgumentException("'" + REPEATS_HORIZON + "' must be a whole number of windows");
         }
-        TaskBuffers buffers = new TaskBuffers(settings.windowSizeMs(), settings.graceMs(), repeatsHorizon.toMillis());
+        TaskBuffers buffers = new TaskBuffers(settings.windowSizeMs(), settings.graceMs(), repeatsHorizon.toMillis(), committed);
         topology.addProcessor(ADMIT_NODE, (ProcessorSupplier) () -> new AdmitNode(buffers, validator, maxAheadMs, listener),
                 TOKEN_USAGE_SOURCE, GPU_SOURCE);
         boolean callCosts = CallCostRecords.enabled(config.asMap());

@@ -10,15 +10,18 @@ final class TaskBuffers {
     private final long windowMs;
     private final long graceMs;
     private final long repeatsHorizonMs;
+    private final CommittedSpend committed;
 
     TaskBuffers(long windowMs, long graceMs) {
-        this(windowMs, graceMs, 3_600_000L);
+        this(windowMs, graceMs, 3_600_000L, null);
     }
 
-    TaskBuffers(long windowMs, long graceMs, long repeatsHorizonMs) {
+    /** @param committed where the repeat totals are exported once committed (null: not exported) */
+    TaskBuffers(long windowMs, long graceMs, long repeatsHorizonMs, CommittedSpend committed) {
         this.windowMs = windowMs;
         this.graceMs = graceMs;
         this.repeatsHorizonMs = repeatsHorizonMs;
+        this.committed = committed;
     }
 
     /** The task's repeated-prompt buffer, written at the same commit hook as its open windows. */
@@ -26,7 +29,7 @@ final class TaskBuffers {
         CommitHookStore hook = context.getStateStore(SpendTopology.COMMIT_HOOK_STORE);
         return hook.shared(RepeatBuffer.class, () -> {
             RepeatBuffer repeats = new RepeatBuffer(windowMs, repeatsHorizonMs, context.getStateStore(SpendTopology.REPEAT_STORE),
-                    context.getStateStore(SpendTopology.REPEAT_TOTALS_STORE));
+                    context.getStateStore(SpendTopology.REPEAT_TOTALS_STORE), committed);
             hook.listener(new CommitHookStore.Listener() {
                 @Override
                 public void flushBuffered() {
@@ -36,6 +39,11 @@ final class TaskBuffers {
                 @Override
                 public void discardBuffered() {
                     repeats.discard();
+                }
+
+                @Override
+                public void closed() {
+                    repeats.closed();
                 }
             });
             return repeats;

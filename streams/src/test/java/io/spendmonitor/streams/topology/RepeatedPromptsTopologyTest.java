@@ -75,6 +75,8 @@ class RepeatedPromptsTopologyTest {
         RepeatTotals t = totals("search");
         assertThat(RepeatMath.usd(t.cacheableFemto()).doubleValue()).isCloseTo(0.2943, within(0.2943 * 0.02));
         assertThat(t.repeatShare()).isCloseTo(0.90, within(0.02));
+        // what llm_cacheable_cost_usd_total exports: the committed total (the driver commits at once)
+        assertThat(f.committed.cacheableView()).containsEntry("search", t.cacheableFemto());
     }
 
     @Test
