@@ -161,7 +161,8 @@
         + "<div>" + usd(p.spend_usd) + " of " + usd(p.budget_usd) + " (" + Math.round(used * 100) + "%)"
         + (p.forecast_usd == null ? "" : " · forecast " + usd(p.forecast_usd) + (forecast > 1 ? ' <span class="ratio-hi">over budget</span>' : "")) + "</div></div>";
     };
-    target.innerHTML = period("daily", b.day) + period("monthly", b.month);
+    target.innerHTML = (b.day || b.month ? period("daily", b.day) + period("monthly", b.month) : "<p class=empty>No team budget.</p>")
+      + (b.labels || []).map(l => '<div class="budget-label">' + esc(l.label) + "</div>" + period("daily", l.day) + period("monthly", l.month)).join("");
     // widths through the CSSOM (allowed by style-src), not style attributes
     for (const s of target.querySelectorAll("[data-share]")) {
       if (s.classList.contains("budget-forecast")) s.style.left = (Number(s.dataset.share) * 100) + "%";

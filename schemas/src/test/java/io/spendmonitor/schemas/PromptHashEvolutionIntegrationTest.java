@@ -8,28 +8,20 @@ import io.spendmonitor.schemas.serde.AvroDeserializer;
 import io.spendmonitor.schemas.serde.AvroSerializer;
 import io.spendmonitor.schemas.serde.WireFormat;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * TokenUsage v3 adds {@code prompt_hash} (optional string, default null). Through the real registry
@@ -50,7 +42,7 @@ class PromptHashEvolutionIntegrationTest {
         cluster.createTopics(1, topic);
         RestSchemaRegistryClient registry = RestSchemaRegistryClient.forUrl(cluster.schemaRegistryUrl());
         registry.setCompatibility(topic + "-value", "BACKWARD");
-        Schema v1 = withoutPromptHash(TokenUsage.getClassSchema());
+        Schema v1 = SchemaEvolution.without(TokenUsage.getClassSchema(), java.util.Set.of("prompt_hash"));
         assertThat(v1.getField("prompt_hash")).isNull();
         assertThat(v1.getField("labels")).isNotNull();
         Map<String, Object> producerConfig = Map.of(
@@ -64,13 +56,13 @@ class PromptHashEvolutionIntegrationTest {
         try (KafkaProducer<String, GenericRecord> oldProducer = new KafkaProducer<>(producerConfig);
              KafkaProducer<String, TokenUsage> newProducer = new KafkaProducer<>(producerConfig)) {
             // the old service first registers v2, the upgraded one then registers v3, the old one keeps writing
-            oldProducer.send(new ProducerRecord<>(topic, "search", v1Record(v1, "old-1"))).get();
+            oldProducer.send(new ProducerRecord<>(topic, "search", SchemaEvolution.oldRecord(v1, Fixtures.tokenUsage("old-1")))).get();
             newProducer.send(new ProducerRecord<>(topic, "search", labelled)).get();
-            RecordMetadata last = oldProducer.send(new ProducerRecord<>(topic, "search", v1Record(v1, "old-2"))).get();
+            RecordMetadata last = oldProducer.send(new ProducerRecord<>(topic, "search", SchemaEvolution.oldRecord(v1, Fixtures.tokenUsage("old-2")))).get();
             assertThat(last.offset()).isEqualTo(2);
         }
 
-        List<byte[]> raw = readRaw(topic, 3);
+        List<byte[]> raw = SchemaEvolution.readRaw(cluster, topic, 3);
         AvroDeserializer<TokenUsage> reader = new AvroDeserializer<>(registry, TokenUsage.class);
         List<TokenUsage> read = raw.stream().map(bytes -> reader.deserialize(topic, bytes)).toList();
 
@@ -83,48 +75,5 @@ class PromptHashEvolutionIntegrationTest {
         assertThat(read.get(2).getPromptHash()).isNull();
         assertThat(read.get(0).getCachedInputTokens()).isEqualTo(1024);
         assertThat(read.get(1)).isEqualTo(labelled);
-    }
-
-    private static GenericRecord v1Record(Schema v1, String eventId) {
-        TokenUsage template = Fixtures.tokenUsage(eventId);
-        GenericRecord record = new GenericData.Record(v1);
-        for (Schema.Field field : v1.getFields()) {
-            Object value = template.get(field.name());
-            if (value instanceof java.time.Instant instant) {
-                value = instant.toEpochMilli();
-            } else if (value instanceof java.math.BigDecimal) {
-                value = null; // a generic writer would need the decimal conversion; the field is optional
-            }
-            record.put(field.name(), value);
-        }
-        return record;
-    }
-
-    private List<byte[]> readRaw(String topic, int count) {
-        List<byte[]> values = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    values.add(r.value());
-                }
-                return values.size() >= count;
-            });
-        }
-        return values;
-    }
-
-    private static Schema withoutPromptHash(Schema schema) {
-        List<Schema.Field> fields = new ArrayList<>();
-        for (Schema.Field f : schema.getFields()) {
-            if (!f.name().equals("prompt_hash")) {
-                fields.add(new Schema.Field(f, f.schema()));
-            }
-        }
-        return Schema.createRecord(schema.getName(), schema.getDoc(), schema.getNamespace(), false, fields);
     }
 }

@@ -138,6 +138,10 @@ class SpendServiceIntegrationTest {
             // with negative tokens (dead-lettered), so every dashboard and rule has a series to read
             producer.send(new ProducerRecord<>(topics.teamBudgets().name(), "team-1", io.spendmonitor.avro.TeamBudget.newBuilder()
                     .setTeam("team-1").setDailyUsd(usd("0.01")).setMonthlyUsd(usd("1")).setEffectiveFrom(from).build()));
+            // and a daily budget of team-1's calls for customer acme ($0.01; 5 of them, $0.00375, use 37.5 %)
+            io.spendmonitor.avro.TeamBudget acme = io.spendmonitor.avro.TeamBudget.newBuilder().setTeam("team-1")
+                    .setDailyUsd(usd("0.01")).setEffectiveFrom(from).setLabel(java.util.Map.of("customer", "acme")).build();
+            producer.send(new ProducerRecord<>(topics.teamBudgets().name(), io.spendmonitor.schemas.BudgetKeys.key(acme), acme));
             producer.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-2", TokenUsage.newBuilder()
                     .setEventId("bad-1").setTimestamp(T0.plusSeconds(5)).setTeam("team-2").setApplication("app")
                     .setProvider("openai").setModel("gpt-4o-mini").setInputTokens(-1).setOutputTokens(0).build()));
@@ -238,6 +242,11 @@ class SpendServiceIntegrationTest {
         assertThat(fields(budget)).containsExactly("period", "spend_usd", "budget_usd", "used", "forecast_usd");
         // 10:15 is 615 of the day's 1,440 minutes: 0.0075 * 1440 / 615 = 10.8 / 615 = 0.0175609756... -> 0.017560976
         assertThat(budget.get("forecast_usd").asText()).isEqualTo("0.017560976");
+        JsonNode label = get(services.get(0), "/api/teams/team-1").at("/budget/labels/0");
+        assertThat(label.get("label").asText()).isEqualTo("customer=acme");
+        assertThat(label.at("/day/spend_usd").asText()).isEqualTo("0.003750000"); // 5 * $0.00075
+        assertThat(label.at("/day/used").asDouble()).isEqualTo(0.375);
+        assertThat(label.at("/month/budget_usd").isNull()).isTrue();
         JsonNode recent = get(services.get(0), "/api/teams/team-0").get("recent");
         assertThat(recent.get("minutes").asInt()).isEqualTo(15);
         // 10:00 .. 10:15: the 10 busy minutes of $0.00075 and of $0.04 GPU

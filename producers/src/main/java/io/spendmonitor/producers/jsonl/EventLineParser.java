@@ -156,7 +156,7 @@ public final class EventLineParser {
             case SELFHOST_PROFILE -> priceEntry(lineNumber, type, selfHostProfile(fields));
             case TEAM_BUDGET -> {
                 TeamBudget budget = teamBudget(fields);
-                yield new ParsedEvent(lineNumber, type, budget.getTeam(), budget);
+                yield new ParsedEvent(lineNumber, type, io.spendmonitor.schemas.BudgetKeys.key(budget), budget);
             }
         };
     }
@@ -352,11 +352,23 @@ public final class EventLineParser {
     }
 
     private static TeamBudget teamBudget(LineFields f) {
+        java.util.Map<String, String> label = f.stringMap("label");
+        if (label.size() > 1) {
+            throw invalid("label names one key and value, e.g. {\"customer\":\"acme\"}, got " + label.size() + " keys");
+        }
+        for (java.util.Map.Entry<String, String> e : label.entrySet()) {
+            if (e.getKey().isEmpty() || io.spendmonitor.schemas.rules.EventRules.badName(e.getKey())
+                    || e.getValue().isEmpty() || io.spendmonitor.schemas.rules.EventRules.badName(e.getValue())) {
+                throw invalid("label key and value must be names (1.." + io.spendmonitor.schemas.rules.EventRules.MAX_NAME_LENGTH
+                        + " printable characters, no quotes or markup)");
+            }
+        }
         return TeamBudget.newBuilder()
                 .setTeam(f.name("team"))
                 .setDailyUsd(f.optionalMoney("daily_usd"))
                 .setMonthlyUsd(f.optionalMoney("monthly_usd"))
                 .setEffectiveFrom(effectiveFrom(f))
+                .setLabel(label.isEmpty() ? null : label)
                 .build();
     }
 

@@ -137,7 +137,7 @@ final class KafkaEventSink implements EventSink {
     void publishBudgets(List<TeamBudget> budgets, Consumer<String> notes) {
         for (TeamBudget budget : budgets) {
             try {
-                producer.send(new ProducerRecord<>(topics.teamBudgets().name(), budget.getTeam(), budget))
+                producer.send(new ProducerRecord<>(topics.teamBudgets().name(), io.spendmonitor.schemas.BudgetKeys.key(budget), budget))
                         .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -481,6 +481,26 @@ class EventLineParserTest {
     }
 
     @Test
+    void aBudgetMayNameOneLabel() {
+        ParsedEvent e = event("{\"type\":\"team_budget\",\"team\":\"search\",\"label\":{\"customer\":\"acme\"},\"daily_usd\":\"50\","
+                + "\"effective_from\":\"2026-11-01T00:00:00Z\"}");
+        // the team, U+001F, key=value: a key of its own, so a label budget never replaces the team's
+        assertThat(e.key()).isEqualTo("search\u001Fcustomer=acme");
+        TeamBudget b = (TeamBudget) e.value();
+        assertThat(b.getLabel()).containsExactly(Map.entry("customer", "acme"));
+        assertThat(b.getDailyUsd()).isEqualTo(usd("50.000000000"));
+        assertThat(b.getMonthlyUsd()).isNull();
+
+        String two = "{\"type\":\"team_budget\",\"team\":\"search\",\"label\":{\"customer\":\"acme\",\"feature\":\"chat\"},"
+                + "\"daily_usd\":\"50\",\"effective_from\":\"2026-11-01T00:00:00Z\"}";
+        assertThat(error(two).message()).isEqualTo("label names one key and value, e.g. {\"customer\":\"acme\"}, got 2 keys");
+        assertThat(error(two.replace(",\"feature\":\"chat\"", "").replace("acme", "a\\u0007b")).message())
+                .startsWith("label key and value must be names");
+        assertThat(error(two.replace(",\"feature\":\"chat\"", "").replace("\"acme\"", "7")).message())
+                .isEqualTo("label.customer must be a string, got number 7");
+    }
+
+    @Test
     void aParserMayAcceptOnlySomeTypes() {
         parser = newParser().acceptingOnly(EventType.pricesAndBudgets());
         LineError usage = error(USAGE + "}");
@@ -496,7 +516,7 @@ class EventLineParserTest {
         assertThat(EventType.TOKEN_USAGE.fieldNames()).containsExactly("event_id", "timestamp", "team", "application",
                 "provider", "model", "deployment", "input_tokens", "cached_input_tokens", "cache_write_input_tokens",
                 "output_tokens", "service_tier", "latency_ms", "reported_cost_usd", "attributes", "labels", "prompt_hash");
-        assertThat(EventType.TEAM_BUDGET.fieldNames()).containsExactly("team", "daily_usd", "monthly_usd", "effective_from");
+        assertThat(EventType.TEAM_BUDGET.fieldNames()).containsExactly("team", "daily_usd", "monthly_usd", "effective_from", "label");
         assertThat(EventType.fromJsonName("selfhost_profile")).isEqualTo(Optional.of(EventType.SELFHOST_PROFILE));
     }
 }

@@ -37,9 +37,26 @@ public final class TeamEvaluator {
     }
 
     /** The team's budget in force, in USD; either may be null (no budget for that period). */
-    public record Budget(BigDecimal dailyUsd, BigDecimal monthlyUsd) {
+    public record Budget(BigDecimal dailyUsd, BigDecimal monthlyUsd, List<LabelBudget> labels) {
         public static final Budget NONE = new Budget(null, null);
+
+        public Budget(BigDecimal dailyUsd, BigDecimal monthlyUsd) {
+            this(dailyUsd, monthlyUsd, List.of());
+        }
     }
+
+    /**
+     * A budget of the API spend on the team's calls that carry one attribution label
+     * ({@code key=value}; the key must be one of spend.attribution.keys, whose spend the windows keep).
+     */
+    public record LabelBudget(String key, String value, BigDecimal dailyUsd, BigDecimal monthlyUsd) {
+        public String label() {
+            return key + "=" + value;
+        }
+    }
+
+    /** Label budgets a team may have in force; more are ignored (the first by label, in order). */
+    public static final int MAX_LABEL_BUDGETS = 100;
 
     /**
      * @param window      the team's finalized window ending at {@code windowEndMs}, or null when it had no data
@@ -326,21 +343,46 @@ public final class TeamEvaluator {
     private void budget(String team, TeamState state, TeamWindow window, long windowEndMs, Budget budget,
                         List<AlertTransition> transitions) {
         BigDecimal spend = window.apiCost().usd().add(window.gpuCost().usd());
-        Instant start = Instant.ofEpochMilli(window.windowStartMs());
-        LocalDate day = start.atZone(ZoneOffset.UTC).toLocalDate();
+        Instant windowStart = Instant.ofEpochMilli(window.windowStartMs());
+        LocalDate windowDay = windowStart.atZone(ZoneOffset.UTC).toLocalDate();
+        budgetPeriods(team, null, state.day, state.month, windowDay, spend, budget.dailyUsd(), budget.monthlyUsd(), windowEndMs, transitions);
+        // label budgets: the state of a label whose budget is gone is dropped (bounded by the budgets in force)
+        java.util.Set<String> inForce = new java.util.HashSet<>();
+        for (LabelBudget lb : budget.labels()) {
+            if (inForce.size() >= MAX_LABEL_BUDGETS) {
+                break;
+            }
+            inForce.add(lb.label());
+            Map<String, TeamWindow.Attributed> values = window.attribution().get(lb.key());
+            TeamWindow.Attributed a = values == null ? null : values.get(lb.value());
+            BigDecimal labelSpend = a == null ? BigDecimal.ZERO : a.cost.usd();
+            budgetPeriods(team, lb.label(), state.labelDay.computeIfAbsent(lb.label(), k -> new TeamState.BudgetPeriod()),
+                    state.labelMonth.computeIfAbsent(lb.label(), k -> new TeamState.BudgetPeriod()), windowDay, labelSpend,
+                    lb.dailyUsd(), lb.monthlyUsd(), windowEndMs, transitions);
+        }
+        state.labelDay.keySet().retainAll(inForce);
+        state.labelMonth.keySet().retainAll(inForce);
+    }
+
+    private void budgetPeriods(String team, String label, TeamState.BudgetPeriod dayState, TeamState.BudgetPeriod monthState,
+                               LocalDate day, BigDecimal spend, BigDecimal dailyUsd, BigDecimal monthlyUsd, long windowEndMs,
+                               List<AlertTransition> transitions) {
         YearMonth month = YearMonth.from(day);
         long dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long monthStart = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long monthEnd = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        budgetPeriod(team, state.day, "day:" + day, "daily", spend, budget.dailyUsd(), dayStart, dayStart + 86_400_000L,
+        budgetPeriod(team, label, dayState, "day:" + day, "daily", spend, dailyUsd, dayStart, dayStart + 86_400_000L,
                 windowEndMs, transitions);
-        budgetPeriod(team, state.month, "month:" + month, "monthly", spend, budget.monthlyUsd(), monthStart, monthEnd,
+        budgetPeriod(team, label, monthState, "month:" + month, "monthly", spend, monthlyUsd, monthStart, monthEnd,
                 windowEndMs, transitions);
     }
 
-    private void budgetPeriod(String team, TeamState.BudgetPeriod p, String period, String label, BigDecimal spend,
+    /** @param labelBudget null for the team's own budget, else the label ("customer=acme") whose API spend is budgeted */
+    private void budgetPeriod(String team, String labelBudget, TeamState.BudgetPeriod p, String period, String label, BigDecimal spend,
                               BigDecimal budgetUsd, long periodStart, long periodEnd, long windowEndMs,
                               List<AlertTransition> transitions) {
+        String who = labelBudget == null ? team : team + "'s " + labelBudget;
+        String subject = labelBudget == null ? period : labelBudget + " " + period;
         if (!period.equals(p.period)) {
             p.period = period;
             p.spendUsd = BigDecimal.ZERO;
@@ -356,13 +398,13 @@ public final class TeamEvaluator {
         if (!p.exceeded && used.compareTo(BigDecimal.ONE) >= 0) {
             p.exceeded = true;
             p.warned = true;
-            transitions.add(budgetTransition(team, period, "100%", windowEndMs, budgetUsd, p.spendUsd,
-                    String.format("%s has spent %s%% of its %s budget (%s)", team, pct, label, amounts)));
+            transitions.add(budgetTransition(team, subject, period, labelBudget, "100%", windowEndMs, budgetUsd, p.spendUsd,
+                    String.format("%s has spent %s%% of its %s budget (%s)", who, pct, label, amounts)));
         } else if (!p.warned && used.compareTo(BigDecimal.valueOf(settings.budgetWarnFraction())) >= 0) {
             p.warned = true;
-            transitions.add(budgetTransition(team, period, Math.round(settings.budgetWarnFraction() * 100) + "%",
+            transitions.add(budgetTransition(team, subject, period, labelBudget, Math.round(settings.budgetWarnFraction() * 100) + "%",
                     windowEndMs, budgetUsd, p.spendUsd,
-                    String.format("%s has spent %s%% of its %s budget (%s)", team, pct, label, amounts)));
+                    String.format("%s has spent %s%% of its %s budget (%s)", who, pct, label, amounts)));
         }
         double elapsed = (double) (windowEndMs - periodStart) / (periodEnd - periodStart);
         if (!p.forecast && !p.exceeded && elapsed >= settings.forecastMinElapsed()) {
@@ -370,17 +412,18 @@ public final class TeamEvaluator {
             BigDecimal forecast = p.spendUsd.divide(BigDecimal.valueOf(elapsed), MathContext.DECIMAL64);
             if (forecast.compareTo(budgetUsd) > 0) {
                 p.forecast = true;
-                transitions.add(budgetTransition(team, period, "forecast", windowEndMs, budgetUsd, p.spendUsd,
-                        String.format("%s is on track to spend %s against its %s budget of %s (%s so far)", team,
+                transitions.add(budgetTransition(team, subject, period, labelBudget, "forecast", windowEndMs, budgetUsd, p.spendUsd,
+                        String.format("%s is on track to spend %s against its %s budget of %s (%s so far)", who,
                                 UsdFormat.usd(forecast), label, UsdFormat.usd(budgetUsd), UsdFormat.usd(p.spendUsd))));
             }
         }
     }
 
-    private static AlertTransition budgetTransition(String team, String period, String threshold, long windowEndMs,
-                                                    BigDecimal budgetUsd, BigDecimal spendUsd, String summary) {
-        return new AlertTransition(team, AlertType.BUDGET, period + " " + threshold, AlertTransition.FIRING, windowEndMs,
-                null, null, null, null, null, Money.usdNanos(budgetUsd), Money.usdNanos(spendUsd), summary,
-                Map.of("period", period, "threshold", threshold));
+    private static AlertTransition budgetTransition(String team, String subject, String period, String labelBudget, String threshold,
+                                                    long windowEndMs, BigDecimal budgetUsd, BigDecimal spendUsd, String summary) {
+        Map<String, String> attributes = labelBudget == null ? Map.of("period", period, "threshold", threshold)
+                : Map.of("period", period, "threshold", threshold, "label", labelBudget);
+        return new AlertTransition(team, AlertType.BUDGET, subject + " " + threshold, AlertTransition.FIRING, windowEndMs,
+                null, null, null, null, null, Money.usdNanos(budgetUsd), Money.usdNanos(spendUsd), summary, attributes);
     }
 }

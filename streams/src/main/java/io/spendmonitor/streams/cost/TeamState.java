@@ -39,6 +39,9 @@ public final class TeamState {
     public Map<String, IdleState> idle = new TreeMap<>();
     public BudgetPeriod day = new BudgetPeriod();
     public BudgetPeriod month = new BudgetPeriod();
+    /** Periods of the label budgets in force (v2 budgets), by "key=value": the label's API spend. */
+    public Map<String, BudgetPeriod> labelDay = new TreeMap<>();
+    public Map<String, BudgetPeriod> labelMonth = new TreeMap<>();
     /** Results of the latest evaluation. */
     public List<BreakEven> lastBreakEven = new ArrayList<>();
     /**
@@ -211,6 +214,8 @@ public final class TeamState {
         });
         c.day = day.copy();
         c.month = month.copy();
+        labelDay.forEach((k, p) -> c.labelDay.put(k, p.copy()));
+        labelMonth.forEach((k, p) -> c.labelMonth.put(k, p.copy()));
         c.lastBreakEven = new ArrayList<>(lastBreakEven);
         modelTotals.forEach((k, t) -> {
             ModelTotals tc = new ModelTotals();

@@ -99,6 +99,7 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         Series budgetUsed = new Series();
         Series attributed = new Series();
         Series capacity = new Series();
+        Series labelBudgetUsed = new Series();
         Series capacityMeasured = new Series();
         Series capacityEvidence = new Series();
         Series prefixHits = new Series();
@@ -176,10 +177,24 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 alertActive.set(s.spike.firing ? 1 : 0, "team", entry.getKey(), "type", AlertType.SPEND_SPIKE.name(), "subject", "api-cost");
             }
             TeamBudget budget = budgets.get(entry.getKey());
-            if (budget != null) {
+            if (budget != null && (budget.getLabel() == null || budget.getLabel().isEmpty())) {
                 budget(budgetUsed, alertActive, entry.getKey(), "day", s.day, budget.getDailyUsd());
                 budget(budgetUsed, alertActive, entry.getKey(), "month", s.month, budget.getMonthlyUsd());
             }
+            // label budgets: their state exists while a budget is in force
+            String prefix = io.spendmonitor.schemas.BudgetKeys.labelPrefix(entry.getKey());
+            s.labelDay.forEach((label, p) -> {
+                TeamBudget lb = budgets.get(prefix + label);
+                if (lb != null) {
+                    labelBudget(labelBudgetUsed, alertActive, entry.getKey(), label, "day", p, lb.getDailyUsd());
+                }
+            });
+            s.labelMonth.forEach((label, p) -> {
+                TeamBudget lb = budgets.get(prefix + label);
+                if (lb != null) {
+                    labelBudget(labelBudgetUsed, alertActive, entry.getKey(), label, "month", p, lb.getMonthlyUsd());
+                }
+            });
         }
         if (foldedAny || folds.values().stream().anyMatch(LabelFold::folded)) {
             folded.increment();
@@ -197,6 +212,8 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
         snapshots.add(savings.gauge("llm_switch_savings_usd_per_hour", "USD per hour a switch would save (negative: it would cost more)"));
         snapshots.add(alertActive.gauge("spend_alert_active", "1 while an alert is firing"));
         snapshots.add(budgetUsed.gauge("spend_budget_used_ratio", "Spend of the current UTC day or month / its budget"));
+        snapshots.add(labelBudgetUsed.gauge("spend_label_budget_used_ratio",
+                "API spend of the calls carrying a label (label=\"customer=acme\") in the current UTC day or month / its label budget"));
         snapshots.add(capacity.gauge("llm_selfhost_capacity_tokens_per_second",
                 "Tokens per second one replica of a self-host profile serves: source=declared (the profile's "
                 + "tokens_per_second_per_replica) or measured (vLLM's counters per busy GPU-second x gpus_per_replica)"));
@@ -267,6 +284,15 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 io.spendmonitor.streams.repeats.RepeatMath.usd(femto).doubleValue(), "team", named.contains(team) ? team : OTHER));
         snapshots.add(share.gauge("llm_repeat_share", "Share of calls with a prompt_hash whose prompt was already seen within spend.repeats.horizon (HyperLogLog estimate, last final window)"));
         snapshots.add(cacheable.counter("llm_cacheable_cost_usd", "Estimated USD of repeated calls (hashed calls' cost x repeat share), final windows only"));
+    }
+
+    private static void labelBudget(Series used, Series active, String team, String label, String period, TeamState.BudgetPeriod p,
+                                    BigDecimal budgetUsd) {
+        if (budgetUsd == null || budgetUsd.signum() <= 0 || p.period == null) {
+            return;
+        }
+        used.set(p.spendUsd.divide(budgetUsd, MathContext.DECIMAL64).doubleValue(), "team", team, "label", label, "period", period);
+        active.set(p.exceeded ? 1 : 0, "team", team, "type", AlertType.BUDGET.name(), "subject", label + " " + period);
     }
 
     private static void budget(Series used, Series active, String team, String period, TeamState.BudgetPeriod p, BigDecimal budgetUsd) {

@@ -155,7 +155,16 @@ public final class ApiAnswers {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record BudgetView(BudgetPeriodView day, BudgetPeriodView month) {
+    public record BudgetView(BudgetPeriodView day, BudgetPeriodView month,
+                             @JsonInclude(JsonInclude.Include.NON_EMPTY) List<LabelBudgetView> labels) {
+        public BudgetView(BudgetPeriodView day, BudgetPeriodView month) {
+            this(day, month, List.of());
+        }
+    }
+
+    /** A budget of the API spend on the calls carrying one label ({@code customer=acme}). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record LabelBudgetView(String label, BudgetPeriodView day, BudgetPeriodView month) {
     }
 
     /**

@@ -140,7 +140,8 @@ public final class TeamQueries {
     private Optional<TeamBudget> budget(String team) {
         ReadOnlyKeyValueStore<String, TeamBudget> budgets = store(SpendTopology.BUDGET_STORE, ks -> ks.store(
                 StoreQueryParameters.fromNameAndType(SpendTopology.BUDGET_STORE, QueryableStoreTypes.keyValueStore())));
-        return Optional.ofNullable(budgets.get(team));
+        // a label budget written under the team's own key is not the team's budget
+        return Optional.ofNullable(budgets.get(team)).filter(b -> b.getLabel() == null || b.getLabel().isEmpty());
     }
 
     /** A line per team this instance owns. */
@@ -518,11 +519,33 @@ public final class TeamQueries {
 
     private ApiAnswers.BudgetView budgetOf(String team, TeamState s) {
         Optional<TeamBudget> b = budget(team);
-        if (b.isEmpty()) {
+        List<ApiAnswers.LabelBudgetView> labels = new ArrayList<>();
+        labelBudgets(team).forEach((label, budget) -> labels.add(new ApiAnswers.LabelBudgetView(label,
+                period(s.labelDay.getOrDefault(label, new TeamState.BudgetPeriod()), budget.getDailyUsd(), s.lastEvaluatedMs),
+                period(s.labelMonth.getOrDefault(label, new TeamState.BudgetPeriod()), budget.getMonthlyUsd(), s.lastEvaluatedMs))));
+        if (b.isEmpty() && labels.isEmpty()) {
             return null;
         }
-        return new ApiAnswers.BudgetView(period(s.day, b.get().getDailyUsd(), s.lastEvaluatedMs),
-                period(s.month, b.get().getMonthlyUsd(), s.lastEvaluatedMs));
+        return new ApiAnswers.BudgetView(b.map(t -> period(s.day, t.getDailyUsd(), s.lastEvaluatedMs)).orElse(null),
+                b.map(t -> period(s.month, t.getMonthlyUsd(), s.lastEvaluatedMs)).orElse(null), labels);
+    }
+
+    /** The team's label budgets by label ({@code customer=acme}), in key order. */
+    private Map<String, TeamBudget> labelBudgets(String team) {
+        ReadOnlyKeyValueStore<String, TeamBudget> budgets = store(SpendTopology.BUDGET_STORE, ks -> ks.store(
+                StoreQueryParameters.fromNameAndType(SpendTopology.BUDGET_STORE, QueryableStoreTypes.keyValueStore())));
+        Map<String, TeamBudget> result = new LinkedHashMap<>();
+        try (KeyValueIterator<String, TeamBudget> it = budgets.prefixScan(io.spendmonitor.schemas.BudgetKeys.labelPrefix(team),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext() && result.size() < io.spendmonitor.streams.cost.TeamEvaluator.MAX_LABEL_BUDGETS) {
+                TeamBudget b = it.next().value;
+                if (b != null && team.equals(b.getTeam()) && b.getLabel() != null && b.getLabel().size() == 1) {
+                    var e = b.getLabel().entrySet().iterator().next();
+                    result.put(e.getKey() + "=" + e.getValue(), b);
+                }
+            }
+        }
+        return result;
     }
 
     private ApiAnswers.BudgetPeriodView period(TeamState.BudgetPeriod p, BigDecimal budget, long evaluatedUpTo) {

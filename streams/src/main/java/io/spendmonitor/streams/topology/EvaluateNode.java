@@ -285,10 +285,34 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {
         TeamBudget stored = budgets.get(team);
-        if (stored == null || stored.getEffectiveFrom().toEpochMilli() >= windowEnd) {
-            return TeamEvaluator.Budget.NONE;
+        boolean inForce = stored != null && stored.getEffectiveFrom().toEpochMilli() < windowEnd
+                && (stored.getLabel() == null || stored.getLabel().isEmpty()); // a label budget under a team key is not the team's
+        return new TeamEvaluator.Budget(inForce ? stored.getDailyUsd() : null, inForce ? stored.getMonthlyUsd() : null,
+                labelBudgets(team, windowEnd));
+    }
+
+    /** The team's label budgets in force at {@code windowEnd} (keys: team, U+001F, key=value; a small range of the store). */
+    private List<TeamEvaluator.LabelBudget> labelBudgets(String team, long windowEnd) {
+        List<TeamEvaluator.LabelBudget> labels = new ArrayList<>();
+        try (var it = budgets.prefixScan(io.spendmonitor.schemas.BudgetKeys.labelPrefix(team),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext() && labels.size() < TeamEvaluator.MAX_LABEL_BUDGETS) {
+                TeamBudget b = it.next().value;
+                if (b == null || !team.equals(b.getTeam()) || b.getEffectiveFrom().toEpochMilli() >= windowEnd) {
+                    continue;
+                }
+                Map.Entry<String, String> label;
+                try {
+                    label = io.spendmonitor.schemas.BudgetKeys.label(b);
+                } catch (IllegalArgumentException e) {
+                    continue; // a label of several entries: publish refuses it; written by hand, it is ignored
+                }
+                if (label != null) {
+                    labels.add(new TeamEvaluator.LabelBudget(label.getKey(), label.getValue(), b.getDailyUsd(), b.getMonthlyUsd()));
+                }
+            }
         }
-        return new TeamEvaluator.Budget(stored.getDailyUsd(), stored.getMonthlyUsd());
+        return labels;
     }
 
     static SpendAlert toAvro(AlertTransition t) {

@@ -314,6 +314,35 @@ class SpendTopologyTest {
     }
 
     @Test
+    void aLabelBudgetWatchesTheSpendOfTheCallsCarryingItsLabel() {
+        f = new TopologyFixture();
+        f.apiPrice("acme", "big", "0", null, null, "1.00", "2024-01-01T00:00:00Z"); // $1 per 1M output tokens
+        f.labelBudget("ml", "customer", "acme", "5", null, "2026-01-01T00:00:00Z");
+        f.labelBudget("ml", "customer", "globex", "100", null, "2026-01-01T00:00:00Z");
+        Instant day = Instant.parse("2026-11-10T00:00:00Z");
+        // a minute: 3 calls of $1 for acme, 2 for globex, 1 without a label; the team's spend ($6/min) has no budget
+        for (int m = 0; m < 3; m++) {
+            for (int c = 0; c < 6; c++) {
+                TokenUsage.Builder call = f.call("ml", "acme", "big", day.plus(Duration.ofMinutes(m)).plusSeconds(c)).setOutputTokens(1_000_000);
+                if (c < 5) {
+                    call.setLabels(java.util.Map.of("customer", c < 3 ? "acme" : "globex"));
+                }
+                f.send(call.build());
+            }
+        }
+        f.tick(day.plus(Duration.ofMinutes(12)));
+
+        // acme: $3 after minute 0 (60 % of $5), $6 after minute 1: 120 %, the budget is spent; globex: $6 of $100 (6 %)
+        List<io.spendmonitor.avro.SpendAlert> alerts = f.alertsOf("ml"); // the output topic is read once
+        assertThat(alerts).extracting(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
+                        + " of " + a.getBudgetUsd().toPlainString())
+                .containsExactly("customer=acme day:2026-11-10 100% @2026-11-10T00:02:00Z 6.000000000 of 5.000000000");
+        io.spendmonitor.avro.SpendAlert fired = alerts.get(0);
+        assertThat(fired.getType()).isEqualTo("BUDGET");
+        assertThat(fired.getSummary()).isEqualTo("ml's customer=acme has spent 120% of its daily budget ($6.00 of $5.00)");
+    }
+
+    @Test
     void badInputGoesToTheDeadLetterTopicAndTheGoodEventsAroundItCount() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");

@@ -136,6 +136,14 @@ final class TopologyFixture implements AutoCloseable {
                 .setMonthlyUsd(monthly == null ? null : usd(monthly)).setEffectiveFrom(Instant.parse(from)).build());
     }
 
+    /** A budget of the team's API spend on calls labelled {@code key=value}, keyed as publish keys it. */
+    void labelBudget(String team, String key, String value, String daily, String monthly, String from) {
+        TeamBudget b = TeamBudget.newBuilder().setTeam(team).setDailyUsd(daily == null ? null : usd(daily))
+                .setMonthlyUsd(monthly == null ? null : usd(monthly)).setEffectiveFrom(Instant.parse(from))
+                .setLabel(java.util.Map.of(key, value)).build();
+        budgets.pipeInput(io.spendmonitor.schemas.BudgetKeys.key(b), b);
+    }
+
     static BigDecimal usd(String s) {
         return new BigDecimal(s).setScale(9);
     }
