@@ -135,7 +135,8 @@ public final class ExportCommand implements Runnable {
             replayer.partitions = partitions;
             replayer.margin = margin;
             replayer.timeout = timeout;
-            WhatifReplay replay = replayer.replay(export::add);
+            // API rows from the calls, split by their attribution labels (Tags); GPU rows from the windows
+            WhatifReplay replay = replayer.replay(export::add, spend -> export.tagging(spend.attributionKeys())::addCall);
             WhatifReport report = replay.finish();
             replayer.progress(replay, true, "");
             if (replay.eventsInRange() == 0 || report.teams().isEmpty()) {

@@ -167,6 +167,12 @@ public final class WhatifCommand implements Callable<Integer> {
      * counts. Shared with {@code export focus}, which sets this command's fields.
      */
     WhatifReplay replay(io.spendmonitor.streams.replay.ReplayTask.WindowSink windows) {
+        return replay(windows, null);
+    }
+
+    /** @param calls given the settings, where the counted API calls go (null: nowhere) */
+    WhatifReplay replay(io.spendmonitor.streams.replay.ReplayTask.WindowSink windows,
+                        java.util.function.Function<SpendConfig, io.spendmonitor.streams.replay.ReplayTask.CallSink> calls) {
         if (err == null) {
             err = spec.commandLine().getErr();
         }
@@ -195,6 +201,9 @@ public final class WhatifCommand implements Callable<Integer> {
                 events.isEmpty(), new LinkedHashSet<>(teams), new LinkedHashSet<>(profiles)), actual, alternative);
         if (windows != null) {
             replay.onActualWindow(windows);
+        }
+        if (calls != null) {
+            replay.onActualCall(calls.apply(spend));
         }
         if (events.isEmpty()) {
             readKafka(config, replay, readMargin);

@@ -175,6 +175,29 @@ class ExportFocusCommandTest {
     }
 
     @Test
+    void apiRowsAreSplitByTheCallsAttributionLabelsWhichTagsHold() throws Exception {
+        Path events = dir.resolve("labelled.jsonl");
+        Files.writeString(events, String.join("\n",
+                labelled("l1", "2023-08-01T10:00:00Z", "{\"customer\":\"acme\",\"request_id\":\"r-1\"}"),
+                labelled("l2", "2023-08-01T10:05:00Z", "{\"customer\":\"acme\",\"request_id\":\"r-2\"}"),
+                labelled("l3", "2023-08-01T11:00:00Z", "{\"feature\":\"chat\",\"customer\":\"globex\"}"),
+                call("l4", "2023-08-01T12:00:00Z", "search", "openai", "gpt-3.5-turbo")) + "\n", StandardCharsets.UTF_8);
+        CliRun run = CliRun.of("export", "focus", "--events", events.toString(), "--from", "2023-08-01", "--to", "2023-08-02", "--output", "-");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        List<Map<String, String>> rows = parse(run.out());
+        checkFocusRules(rows, Instant.parse("2023-08-01T00:00:00Z"), Instant.parse("2023-08-02T00:00:00Z"), Duration.ofDays(1));
+        // each call: 1,000 in + 500 out of gpt-3.5-turbo = $0.0025; request_id is not an attribution key: not a tag
+        assertThat(rows).extracting(r -> r.get("Tags") + " " + r.get("x_Calls") + " " + r.get("EffectiveCost")).containsExactly(
+                "{\"customer\":\"acme\"} 2 0.005000000",
+                "{\"customer\":\"globex\",\"feature\":\"chat\"} 1 0.002500000",
+                "{} 1 0.002500000");
+    }
+
+    private static String labelled(String id, String ts, String labels) {
+        return call(id, ts, "search", "openai", "gpt-3.5-turbo").replace("}", ",\"labels\":" + labels + "}");
+    }
+
+    @Test
     void hourlyRowsSplitByHourAndStayWithinTheRange() throws Exception {
         Path csv = dir.resolve("hourly.csv");
         CliRun run = CliRun.of("export", "focus", "--events", events().toString(), "--from", "2023-08-01T10:00:00Z",
@@ -270,9 +293,9 @@ class ExportFocusCommandTest {
             assertThat(chargeStart).isBefore(chargeEnd).isAfterOrEqualTo(from);
             assertThat(chargeEnd).isBeforeOrEqualTo(to).isBeforeOrEqualTo(billingEnd);
             assertThat(Duration.between(chargeStart, chargeEnd)).isEqualTo(period);
-            // one row per team, period and model or deployment
+            // one row per team, period and model (and set of labels) or deployment
             String what = row.get("ResourceId") != null ? "deployment " + row.get("ResourceId")
-                    : row.get("ProviderName") + "/" + row.get("x_Model");
+                    : row.get("ProviderName") + "/" + row.get("x_Model") + " " + row.get("Tags");
             assertThat(keys.add(row.get("SubAccountId") + " " + chargeStart + " " + what)).as("unique row %s", what).isTrue();
         }
     }

@@ -21,7 +21,8 @@ import java.util.TreeMap;
 
 /**
  * FOCUS 1.2 rows from the final windows of a replay (see {@link WhatifReplay#onActualWindow}):
- * one row per team, charge period (hour or UTC day) and API provider/model, and one per team,
+ * one row per team, charge period (hour or UTC day), API provider/model and (with {@link #tagging})
+ * set of attribution labels, which Tags holds, and one per team,
  * period and self-hosted deployment. A deployment's GPU cost is its row's cost, once: the idle
  * part of it is shown in {@code x_IdleCost}, never as a row of its own. Money is the exact sum
  * of the windows' femto-dollars (no rounding), so the rows of a team add up to the replay's total.
@@ -83,6 +84,61 @@ public final class FocusExport {
         double busyGpuSeconds;
         final FemtoSum cost = new FemtoSum();
         final FemtoSum busy = new FemtoSum();
+        /** FOCUS Tags: the labels of the row's calls as a JSON object. */
+        String tags = "{}";
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** Null: API rows come from the windows (no Tags); else the label keys that split API rows into Tags. */
+    private java.util.Set<String> tagKeys;
+
+    /**
+     * API rows from the calls ({@link #addCall}, see {@link WhatifReplay#onActualCall}) instead of the
+     * windows, one per set of {@code tagKeys} labels, which the row's Tags hold: what finance splits
+     * the bill by. Deployment rows still come from the windows.
+     */
+    public FocusExport tagging(java.util.Set<String> tagKeys) {
+        this.tagKeys = java.util.Set.copyOf(tagKeys);
+        return this;
+    }
+
+    /** Folds one counted API call in (a {@link ReplayTask.CallSink}); only after {@link #tagging}. */
+    public void addCall(String team, long windowStartMs, io.spendmonitor.streams.cost.Pricing.PricedCall priced,
+                        Map<String, String> labels) {
+        if (tagKeys == null) {
+            throw new IllegalStateException("addCall needs tagging(keys)");
+        }
+        TreeMap<String, String> tags = new TreeMap<>();
+        labels.forEach((key, value) -> {
+            if (tagKeys.contains(key) && value != null) {
+                tags.put(key, value);
+            }
+        });
+        String json;
+        try {
+            json = JSON.writeValueAsString(tags);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        var call = priced.call();
+        FemtoSum[] total = teamTotals.computeIfAbsent(team, t -> new FemtoSum[]{new FemtoSum(), new FemtoSum()});
+        Row r = rows.computeIfAbsent(new Key(team, periodStart(windowStartMs), 0, call.provider() + "/" + call.model() + "\u0000" + json),
+                k -> new Row());
+        r.provider = call.provider();
+        r.model = call.model();
+        r.tags = json;
+        r.calls++;
+        r.input = Math.addExact(r.input, call.tokens().input());
+        r.cached = Math.addExact(r.cached, call.tokens().cached());
+        r.cacheWrite = Math.addExact(r.cacheWrite, call.tokens().cacheWrite());
+        r.output = Math.addExact(r.output, call.tokens().output());
+        r.tokens = Math.addExact(r.tokens, call.tokens().throughputTokens());
+        if (priced.outcome() == io.spendmonitor.streams.cost.Pricing.Outcome.PRICED) {
+            r.cost.add(priced.costFemto());
+            total[0].add(priced.costFemto());
+        } else {
+            r.unpriced++;
+        }
     }
 
     public FocusExport(Instant from, Instant to, Granularity granularity, String billingAccount) {
@@ -96,7 +152,7 @@ public final class FocusExport {
     public void add(String team, TeamWindow w) {
         long period = periodStart(w.windowStartMs());
         FemtoSum[] total = teamTotals.computeIfAbsent(team, t -> new FemtoSum[]{new FemtoSum(), new FemtoSum()});
-        for (TeamWindow.ModelStats m : w.apiModels().values()) {
+        for (TeamWindow.ModelStats m : tagKeys != null ? List.<TeamWindow.ModelStats>of() : w.apiModels().values()) {
             Row r = rows.computeIfAbsent(new Key(team, period, 0, m.provider + "/" + m.model), k -> new Row());
             r.provider = m.provider;
             r.model = m.model;
@@ -201,7 +257,7 @@ public final class FocusExport {
         v[27] = "Generative AI";
         v[28] = k.team(); // SubAccountId
         v[29] = k.team();
-        v[30] = "{}"; // Tags: attribution labels are kept per team, not per model or deployment
+        v[30] = api ? r.tags : "{}"; // Tags: the calls' attribution labels; GPU time carries none
         v[31] = r.model;
         v[32] = r.deployment;
         v[33] = r.gpuModel;

@@ -37,6 +37,11 @@ import java.util.TreeMap;
  */
 public final class ReplayTask {
     /** Receives every window when it is final (and, at {@link #finish()}, every window still open), oldest first. */
+    /** Every counted API call (priced or not), with its window and labels: FOCUS rows split by labels. */
+    public interface CallSink {
+        void counted(String team, long windowStartMs, io.spendmonitor.streams.cost.Pricing.PricedCall call, java.util.Map<String, String> labels);
+    }
+
     public interface WindowSink {
         void closed(String team, TeamWindow window);
     }
@@ -92,6 +97,14 @@ public final class ReplayTask {
         this.sink = sink;
     }
 
+    private CallSink callSink;
+
+    /** Also hands every counted API call to {@code sink}, as it is counted. */
+    public ReplayTask onCall(CallSink sink) {
+        this.callSink = sink;
+        return this;
+    }
+
     /** The timestamp Kafka Streams gives the record (see PayloadTimestampExtractor). */
     public long extractedTime(SpecificRecord value, long wallMs) {
         Long payload = null;
@@ -140,6 +153,9 @@ public final class ReplayTask {
         }
         Open ow = window(call.team(), ts);
         CountedEvents.add(ow.window, priced);
+        if (callSink != null && priced.outcome() != Pricing.Outcome.SELF_HOSTED) {
+            callSink.counted(call.team(), ow.window.windowStartMs(), priced, u.getLabels() == null ? java.util.Map.of() : u.getLabels());
+        }
         ids.add(idHash);
         ow.addId(idHash);
         closeUpTo(streamTime);

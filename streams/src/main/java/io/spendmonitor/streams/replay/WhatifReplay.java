@@ -74,6 +74,17 @@ public final class WhatifReplay {
         return this;
     }
 
+    private ReplayTask.CallSink actualCalls;
+
+    /**
+     * Also hands every API call the actual catalog counts into a window that {@link #onActualWindow}
+     * gets (team selected, start in [from, to)) to {@code sink}, as it is counted.
+     */
+    public WhatifReplay onActualCall(ReplayTask.CallSink sink) {
+        this.actualCalls = sink;
+        return this;
+    }
+
     /**
      * One record of live task {@code task} (the partition number; records of one task in the order the
      * live app would have read them), processed as of {@code wallMs}.
@@ -128,6 +139,14 @@ public final class WhatifReplay {
         long maxAheadMs = settings.maxAhead().toMillis();
         ReplayTask actual = new ReplayTask(new Pricing(actualCatalog), validator, maxAheadMs, s.windowSizeMs(), s.graceMs(),
                 settings.quietRule(), (team, w) -> closed(team, w, true));
+        if (actualCalls != null) {
+            actual.onCall((team, start, call, labels) -> {
+                if (start >= settings.from().toEpochMilli() && start < settings.to().toEpochMilli()
+                        && (settings.teams().isEmpty() || settings.teams().contains(team))) {
+                    actualCalls.counted(team, start, call, labels);
+                }
+            });
+        }
         if (sameCatalog) {
             return new ReplayTask[]{actual};
         }
