@@ -378,6 +378,33 @@ class BrokerFailoverIntegrationTest {
                 OffsetAndMetadata c = committed.get(tp);
                 out.append(String.format("%n  %s committed %s end %d", tp, c == null ? "none" : c.offset(), ends.get(tp).offset()));
             }
+            // the output side: a transaction left open on a partition holds its last stable offset (what
+            // read_committed readers see) below the high watermark: output written but not readable
+            String output = topics.teamCosts().name();
+            int outputPartitions = admin.describeTopics(List.of(output)).allTopicNames().get(30, TimeUnit.SECONDS).get(output).partitions().size();
+            Map<TopicPartition, OffsetSpec> stable = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> high = new HashMap<>();
+            for (int p = 0; p < outputPartitions; p++) {
+                stable.put(new TopicPartition(output, p), OffsetSpec.latest());
+                high.put(new TopicPartition(output, p), OffsetSpec.latest());
+            }
+            var lso = admin.listOffsets(stable, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                    org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS);
+            var hw = admin.listOffsets(high, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                    org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)).all().get(30, TimeUnit.SECONDS);
+            List<TopicPartition> held = new java.util.ArrayList<>();
+            for (int p = 0; p < outputPartitions; p++) {
+                TopicPartition tp = new TopicPartition(output, p);
+                out.append(String.format("%n  %s last stable %d high watermark %d", tp, lso.get(tp).offset(), hw.get(tp).offset()));
+                if (lso.get(tp).offset() < hw.get(tp).offset()) {
+                    held.add(tp);
+                }
+            }
+            if (!held.isEmpty()) {
+                admin.describeProducers(held).all().get(30, TimeUnit.SECONDS).forEach((tp, d) -> d.activeProducers().forEach(ps ->
+                        out.append(String.format("%n  %s producer %d epoch %d open transaction from offset %s", tp, ps.producerId(),
+                                ps.producerEpoch(), ps.currentTransactionStartOffset()))));
+            }
             out.append("\n  state ").append(service.state());
             service.application().streams().metadataForLocalThreads().forEach(t -> out.append("\n  ").append(t.threadName())
                     .append(' ').append(t.threadState()).append(" active ").append(t.activeTasks().stream()
