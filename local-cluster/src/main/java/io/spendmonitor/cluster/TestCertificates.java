@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  *       trusts no certificate of this PKI.</li>
  * </ul>
  * Every store has the password {@link #storePassword()}; the files live in a temp dir that
- * {@link #close()} removes. Generating takes a few keytool runs (a few seconds).
+ * {@link #close()} removes. Generating takes one child JVM running keytool's commands (a few seconds).
  */
 public final class TestCertificates implements AutoCloseable {
     private static final String CA_DN = "CN=spend-monitor test CA,O=spend-monitor";
@@ -56,93 +54,89 @@ public final class TestCertificates implements AutoCloseable {
     }
 
     private void generateAll() {
-        // the CA first: the others need it
-        keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", CA_DN,
+        List<List<String>> commands = new ArrayList<>();
+        // the CA
+        commands.add(List.of("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", CA_DN,
                 "-ext", "bc:c", "-validity", "30", "-keystore", path("ca.p12"), "-storetype", "PKCS12",
-                "-storepass", password, "-keypass", password);
-        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", path("ca.p12"), "-storepass", password,
-                "-file", path("ca.pem"));
-        List<CompletableFuture<Void>> parts = new ArrayList<>();
-        parts.add(async(() -> importTrusted("ca.pem", "truststore.p12")));
-        parts.add(async(() -> serverKeystore("server.p12", "-validity", "30")));
+                "-storepass", password, "-keypass", password));
+        commands.add(List.of("-exportcert", "-rfc", "-alias", "ca", "-keystore", path("ca.p12"), "-storepass", password,
+                "-file", path("ca.pem")));
+        commands.add(importTrusted("ca.pem", "truststore.p12"));
+        commands.addAll(serverKeystore("server.p12", "-validity", "30"));
         // valid from 10 days ago for 1 day: expired 9 days ago
-        parts.add(async(() -> serverKeystore("expired.p12", "-startdate", "-10d", "-validity", "1")));
-        parts.add(async(() -> {
-            keytool("-genkeypair", "-alias", "other", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", OTHER_CA_DN,
-                    "-ext", "bc:c", "-validity", "30", "-keystore", path("other-ca.p12"), "-storetype", "PKCS12",
-                    "-storepass", password, "-keypass", password);
-            keytool("-exportcert", "-rfc", "-alias", "other", "-keystore", path("other-ca.p12"), "-storepass", password,
-                    "-file", path("other-ca.pem"));
-            importTrusted("other-ca.pem", "untrusted-truststore.p12");
-        }));
-        try {
-            CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
+        commands.addAll(serverKeystore("expired.p12", "-startdate", "-10d", "-validity", "1"));
+        // an unrelated CA, trusted by the "untrusted" truststore only
+        commands.add(List.of("-genkeypair", "-alias", "other", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", OTHER_CA_DN,
+                "-ext", "bc:c", "-validity", "30", "-keystore", path("other-ca.p12"), "-storetype", "PKCS12",
+                "-storepass", password, "-keypass", password));
+        commands.add(List.of("-exportcert", "-rfc", "-alias", "other", "-keystore", path("other-ca.p12"), "-storepass", password,
+                "-file", path("other-ca.pem")));
+        commands.add(importTrusted("other-ca.pem", "untrusted-truststore.p12"));
+        runBatch(commands);
     }
 
-    private void serverKeystore(String file, String... validity) {
+    private List<List<String>> serverKeystore(String file, String... validity) {
         String csr = file + ".csr";
         String pem = file + ".pem";
-        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", SERVER_DN,
-                "-validity", "30", "-keystore", path(file), "-storetype", "PKCS12", "-storepass", password, "-keypass", password);
-        keytool("-certreq", "-alias", "server", "-keystore", path(file), "-storepass", password, "-file", path(csr));
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(List.of("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", SERVER_DN,
+                "-validity", "30", "-keystore", path(file), "-storetype", "PKCS12", "-storepass", password, "-keypass", password));
+        commands.add(List.of("-certreq", "-alias", "server", "-keystore", path(file), "-storepass", password, "-file", path(csr)));
         List<String> gencert = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "ca", "-keystore", path("ca.p12"),
                 "-storepass", password, "-infile", path(csr), "-outfile", path(pem), "-ext", SAN,
                 "-ext", "KU=digitalSignature,keyEncipherment", "-ext", "EKU=serverAuth,clientAuth"));
         gencert.addAll(List.of(validity));
-        keytool(gencert.toArray(String[]::new));
-        // the reply as a chain (server, CA): keytool installs it without asking whether to trust the CA
-        try {
-            Files.writeString(dir.resolve(file + ".chain.pem"), Files.readString(dir.resolve(pem), StandardCharsets.US_ASCII)
-                    + Files.readString(dir.resolve("ca.pem"), StandardCharsets.US_ASCII), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        keytool("-importcert", "-noprompt", "-alias", "server", "-keystore", path(file), "-storepass", password,
-                "-file", path(file + ".chain.pem"));
+        commands.add(gencert);
+        // the CA first, so that the reply's chain (server, CA) is built from it
+        commands.add(List.of("-importcert", "-noprompt", "-alias", "ca", "-keystore", path(file), "-storepass", password,
+                "-file", path("ca.pem")));
+        commands.add(List.of("-importcert", "-noprompt", "-alias", "server", "-keystore", path(file), "-storepass", password,
+                "-file", path(pem)));
+        return commands;
     }
 
-    private void importTrusted(String pem, String store) {
-        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", path(pem), "-keystore", path(store),
+    private List<String> importTrusted(String pem, String store) {
+        return List.of("-importcert", "-noprompt", "-alias", "ca", "-file", path(pem), "-keystore", path(store),
                 "-storetype", "PKCS12", "-storepass", password);
     }
 
-    private String path(String file) {
-        return dir.resolve(file).toString();
-    }
-
-    private static CompletableFuture<Void> async(Runnable step) {
-        return CompletableFuture.runAsync(step, r -> {
-            Thread t = new Thread(r, "spend-pki");
-            t.setDaemon(true);
-            t.start();
-        });
-    }
-
-    private static void keytool(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
+    /** All commands in one child JVM ({@link KeytoolBatch}): a JVM start per command would cost seconds each here. */
+    private void runBatch(List<List<String>> commands) {
+        StringBuilder file = new StringBuilder();
+        for (List<String> command : commands) {
+            file.append(String.join("\t", command)).append('\n');
+        }
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Path batch = dir.resolve("keytool.batch");
+            Files.writeString(batch, file.toString(), StandardCharsets.UTF_8);
+            String classpath = Path.of(KeytoolBatch.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:TieredStopAtLevel=1", "-Xshare:auto", "--add-exports", "java.base/sun.security.tools.keytool=ALL-UNNAMED",
+                    "-cp", classpath, KeytoolBatch.class.getName(), batch.toString())
+                    .redirectErrorStream(true).start();
             p.getOutputStream().close();
             byte[] output = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("keytool " + args[0] + " did not finish within 60 s");
+                throw new IllegalStateException("keytool did not finish within 120 s");
             }
             if (p.exitValue() != 0) {
-                throw new IllegalStateException("keytool " + args[0] + " failed (exit " + p.exitValue() + "): "
+                // keytool's messages name files and aliases; the store password is never echoed
+                throw new IllegalStateException("keytool failed (exit " + p.exitValue() + "): "
                         + new String(output, StandardCharsets.UTF_8).strip());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not run keytool", e);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running keytool", e);
         }
+    }
+
+    private String path(String file) {
+        return dir.resolve(file).toString();
     }
 
     /** PKCS12 truststore holding the test CA. */

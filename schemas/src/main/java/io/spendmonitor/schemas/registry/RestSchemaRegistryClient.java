@@ -252,8 +252,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                     throw clientError(status, text, method, path, subject, schemaId);
                 }
             } catch (javax.net.ssl.SSLHandshakeException e) {
-                throw new SchemaRegistryException("TLS handshake with the schema registry at " + base + " failed: "
-                        + tlsReason(e) + " (check schema.registry.ssl.truststore.location and the server's certificate)", -1, -1, e);
+                throw new SchemaRegistryTlsException("TLS handshake with the schema registry at " + base + " failed: "
+                        + tlsReason(e) + " (check " + SchemaRegistrySettings.SSL_TRUSTSTORE_LOCATION + " and the server's certificate)", e);
             } catch (IOException e) {
                 lastFailure = e;
             } catch (InterruptedException e) {
