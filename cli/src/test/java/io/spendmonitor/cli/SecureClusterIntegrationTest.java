@@ -112,6 +112,8 @@ class SecureClusterIntegrationTest {
     @AfterAll
     void stopIt() {
         try {
+            misconfigured.values().stream().map(Misconfiguration::run).filter(java.util.Objects::nonNull)
+                    .forEach(Process::destroyForcibly);
             if (registry != null) {
                 registry.close();
             }
@@ -196,38 +198,39 @@ class SecureClusterIntegrationTest {
         assertThat(simulate.exitCode()).as(simulate.toString()).isZero();
         assertThat(simulate.err()).containsPattern("finished: sent \\d+ events");
 
-        String team = "secure-team-" + UUID.randomUUID().toString().substring(0, 6);
-        CliRun publish = cli("publish", "--config", config, events(team).toString());
-        assertThat(publish.exitCode()).as(publish.toString()).isZero();
-        assertThat(publish.err()).contains("published 3");
-
-        // the library, with the same properties a service would load
-        String libraryTeam = "library-team-" + UUID.randomUUID().toString().substring(0, 6);
-        try (SpendPublisher publisher = SpendPublisher.builder().properties(readProperties(clientProperties))
-                .topicPrefix(prefix).maxBlock(Duration.ofSeconds(30)).closeTimeout(Duration.ofSeconds(30)).build()) {
-            publisher.publish(SpendPublisher.tokenUsageBuilder().setEventId("lib-1").setTimestamp(Instant.parse("2026-01-10T10:02:00Z"))
-                            .setTeam(libraryTeam).setApplication("lib").setProvider("openai").setModel("gpt-4o-mini")
-                            .setInputTokens(1000).setOutputTokens(1000).build())
-                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
-        }
-
-        // whatif replays the topics: both teams priced, 2 calls of (1000 * 0.15 + 1000 * 0.60) / 1e6 = 0.00075 -> 0.0015
-        CliRun whatif = cli("whatif", "--config", config, "--from", FROM, "--to", TO, "--json");
-        assertThat(whatif.exitCode()).as(whatif.toString()).isZero();
-        JsonNode report = JSON.readTree(whatif.out());
-        JsonNode replayed = null;
-        for (JsonNode t : report.get("teams")) {
-            if (t.get("team").asText().equals(team)) {
-                replayed = t.get("actual");
-            }
-        }
-        assertThat(replayed).as(whatif.out()).isNotNull();
-        assertThat(new java.math.BigDecimal(replayed.get("api_cost_usd").asText())).as(whatif.out()).isEqualByComparingTo("0.0015");
-        assertThat(whatif.out()).contains(libraryTeam);
-
-        // run: the streams app's own clients (consumer, producers, admin, restore consumer) and its registry client
+        // run: the streams app's own clients (consumer, producers, admin, restore consumer) and its registry client;
+        // started now, so that its JVM starts while the commands below publish and replay
         Process app = startRun(clientProperties, "run-ok");
         try {
+            String team = "secure-team-" + UUID.randomUUID().toString().substring(0, 6);
+            CliRun publish = cli("publish", "--config", config, events(team).toString());
+            assertThat(publish.exitCode()).as(publish.toString()).isZero();
+            assertThat(publish.err()).contains("published 3");
+
+            // the library, with the same properties a service would load
+            String libraryTeam = "library-team-" + UUID.randomUUID().toString().substring(0, 6);
+            try (SpendPublisher publisher = SpendPublisher.builder().properties(readProperties(clientProperties))
+                    .topicPrefix(prefix).maxBlock(Duration.ofSeconds(30)).closeTimeout(Duration.ofSeconds(30)).build()) {
+                publisher.publish(SpendPublisher.tokenUsageBuilder().setEventId("lib-1").setTimestamp(Instant.parse("2026-01-10T10:02:00Z"))
+                                .setTeam(libraryTeam).setApplication("lib").setProvider("openai").setModel("gpt-4o-mini")
+                                .setInputTokens(1000).setOutputTokens(1000).build())
+                        .toCompletableFuture().get(60, TimeUnit.SECONDS);
+            }
+
+            // whatif replays the topics: both teams priced, 2 calls of (1000 * 0.15 + 1000 * 0.60) / 1e6 = 0.00075 -> 0.0015
+            CliRun whatif = cli("whatif", "--config", config, "--from", FROM, "--to", TO, "--json");
+            assertThat(whatif.exitCode()).as(whatif.toString()).isZero();
+            JsonNode report = JSON.readTree(whatif.out());
+            JsonNode replayed = null;
+            for (JsonNode t : report.get("teams")) {
+                if (t.get("team").asText().equals(team)) {
+                    replayed = t.get("actual");
+                }
+            }
+            assertThat(replayed).as(whatif.out()).isNotNull();
+            assertThat(new java.math.BigDecimal(replayed.get("api_cost_usd").asText())).as(whatif.out()).isEqualByComparingTo("0.0015");
+            assertThat(whatif.out()).contains(libraryTeam);
+
             String url = awaitUrl(app, "run-ok");
             HttpClient http = HttpClient.newHttpClient();
             await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(http.send(HttpRequest.newBuilder(
@@ -272,18 +275,14 @@ class SecureClusterIntegrationTest {
     @Order(6)
     void runEndsWithTheReasonForEveryMisconfiguration() throws Exception {
         assertThat(misconfigured).hasSize(4);
-        // one child JVM each, all at once: each fails at start-up (topics check, or the global price-catalog store);
-        // the wrong passwords in CI, the certificates too with -Dsecure.full=true
-        long t0 = System.nanoTime();
-        Map<String, Process> apps = new LinkedHashMap<>();
-        for (String name : misconfigured.keySet()) {
-            if (FULL || name.startsWith("wrong-")) {
-                apps.put(name, startRun(misconfigured.get(name).config(), "run-" + name));
-            }
-        }
-        for (Map.Entry<String, Process> e : apps.entrySet()) {
+        // each fails at start-up (the topics check, or the global price-catalog store), by itself
+        for (Map.Entry<String, Misconfiguration> e : misconfigured.entrySet()) {
             String name = e.getKey();
-            Process app = e.getValue();
+            Process app = e.getValue().run();
+            if (app == null) {
+                continue;
+            }
+            long t0 = e.getValue().startedNanos();
             long remaining = RUN_FAILURE_BOUND.toNanos() - (System.nanoTime() - t0);
             boolean ended = app.waitFor(Math.max(1, remaining), TimeUnit.NANOSECONDS);
             if (!ended) {
@@ -336,6 +335,10 @@ class SecureClusterIntegrationTest {
 
     /** prices load, publish, simulate, whatif, SpendPublisher and run each fail in bounded time, exit 1, naming {@code reason}. */
     private void assertEveryCommandFails(Path config, String name, String reason) throws Exception {
+        // run's child JVM starts now and is awaited in runEndsWithTheReasonForEveryMisconfiguration:
+        // the wrong passwords in CI, the certificates too with -Dsecure.full=true
+        Process app = FULL || name.startsWith("wrong-") ? startRun(config, "run-" + name) : null;
+        misconfigured.put(name, new Misconfiguration(app, System.nanoTime(), reason));
         String c = config.toString();
         Path events = events("failing-" + name);
         List<List<String>> commands = List.of(
@@ -372,11 +375,10 @@ class SecureClusterIntegrationTest {
             commandOutput.append(failureText);
         }
 
-        misconfigured.put(name, new Misconfiguration(config, reason));
     }
 
-    /** What {@link #runEndsWithTheReasonForEveryMisconfiguration()} starts {@code run} with. */
-    private record Misconfiguration(Path config, String reason) {
+    /** A {@code run} started with a misconfiguration (null when not in this run), when, and the reason it must name. */
+    private record Misconfiguration(Process run, long startedNanos, String reason) {
     }
 
     private final Map<String, Misconfiguration> misconfigured = new LinkedHashMap<>();
