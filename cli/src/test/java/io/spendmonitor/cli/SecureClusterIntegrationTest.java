@@ -215,6 +215,11 @@ class SecureClusterIntegrationTest {
                                 .setTeam(libraryTeam).setApplication("lib").setProvider("openai").setModel("gpt-4o-mini")
                                 .setInputTokens(1000).setOutputTokens(1000).build())
                         .toCompletableFuture().get(60, TimeUnit.SECONDS);
+                // moves the stream time of the team's partition past the call's window and its grace
+                publisher.publish(SpendPublisher.tokenUsageBuilder().setEventId("lib-tick").setTimestamp(Instant.parse("2026-01-10T12:00:00Z"))
+                                .setTeam(libraryTeam).setApplication("lib").setProvider("openai").setModel("gpt-4o-mini")
+                                .setInputTokens(0).setOutputTokens(0).build())
+                        .toCompletableFuture().get(60, TimeUnit.SECONDS);
             }
 
             // whatif replays the topics: both teams priced, 2 calls of (1000 * 0.15 + 1000 * 0.60) / 1e6 = 0.00075 -> 0.0015
