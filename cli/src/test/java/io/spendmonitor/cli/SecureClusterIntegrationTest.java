@@ -2,7 +2,9 @@ package io.spendmonitor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.spendmonitor.cluster.LocalCluster;
+import io.spendmonitor.cluster.EmbeddedKafkaBroker;
+import io.spendmonitor.cluster.KafkaCluster;
+import io.spendmonitor.cluster.KafkaClusterExtension;
 import io.spendmonitor.cluster.SaslSsl;
 import io.spendmonitor.cluster.TestCertificates;
 import io.spendmonitor.cluster.TlsBasicAuthProxy;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -51,6 +54,7 @@ import static org.awaitility.Awaitility.await;
  * within a bounded time; and no secret appears in anything printed: the commands' output, every log
  * line of this JVM and of the child process, exception messages and {@code --help}.
  */
+@ExtendWith(KafkaClusterExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecureClusterIntegrationTest {
@@ -75,7 +79,8 @@ class SecureClusterIntegrationTest {
     private final String prefix = "secure-" + UUID.randomUUID().toString().substring(0, 8) + ".";
 
     private TestCertificates pki;
-    private LocalCluster cluster;
+    /** Its own broker with the SASL_SSL listener; the registry is the shared test cluster's, behind the TLS proxies. */
+    private EmbeddedKafkaBroker broker;
     private TlsBasicAuthProxy registry;
     private TlsBasicAuthProxy expiredRegistry;
     private Path dir;
@@ -89,7 +94,7 @@ class SecureClusterIntegrationTest {
     private final StringBuilder commandOutput = new StringBuilder();
 
     @BeforeAll
-    void startSecuredCluster() throws IOException {
+    void startSecuredCluster(KafkaCluster shared) throws IOException {
         originalOut = System.out;
         originalErr = System.err;
         System.setOut(new PrintStream(new Tee(originalOut, printed), true, StandardCharsets.UTF_8));
@@ -98,15 +103,14 @@ class SecureClusterIntegrationTest {
         dir = Files.createTempDirectory("spend-secure-test-");
         pki = TestCertificates.generate(storePassword);
         long pkiMs = (System.nanoTime() - t0) / 1_000_000;
-        cluster = LocalCluster.start(LocalCluster.Options.defaults().withSaslSsl(SaslSsl.of(pki))
-                .withRegistryReadyTimeout(Duration.ofSeconds(180)));
-        cluster.createScramUser(USER, scramPassword, pki.truststore(), storePassword);
-        registry = TlsBasicAuthProxy.start(cluster.schemaRegistryUrl(), pki.serverKeystore(), storePassword, REGISTRY_USER, registryPassword);
-        expiredRegistry = TlsBasicAuthProxy.start(cluster.schemaRegistryUrl(), pki.expiredServerKeystore(), storePassword,
+        broker = EmbeddedKafkaBroker.start(Map.of(), SaslSsl.of(pki));
+        broker.createScramUser(USER, scramPassword, pki.truststore(), storePassword);
+        registry = TlsBasicAuthProxy.start(shared.schemaRegistryUrl(), pki.serverKeystore(), storePassword, REGISTRY_USER, registryPassword);
+        expiredRegistry = TlsBasicAuthProxy.start(shared.schemaRegistryUrl(), pki.expiredServerKeystore(), storePassword,
                 REGISTRY_USER, registryPassword);
         clientProperties = writeClientProperties("client.properties", Map.of());
         System.out.println("secure cluster: keytool PKI " + pkiMs + " ms, all up after " + (System.nanoTime() - t0) / 1_000_000
-                + " ms; Kafka SASL_SSL at " + cluster.saslSslBootstrapServers() + ", registry proxy at " + registry.url());
+                + " ms; Kafka SASL_SSL at " + broker.saslSslBootstrapServers() + ", registry proxy at " + registry.url());
     }
 
     @AfterAll
@@ -120,8 +124,8 @@ class SecureClusterIntegrationTest {
             if (expiredRegistry != null) {
                 expiredRegistry.close();
             }
-            if (cluster != null) {
-                cluster.close();
+            if (broker != null) {
+                broker.close();
             }
             if (pki != null) {
                 pki.close();
@@ -142,7 +146,7 @@ class SecureClusterIntegrationTest {
     /** A client.properties as a user writes it; {@code changes} replace lines (a null value drops the key). */
     private Path writeClientProperties(String name, Map<String, String> changes) throws IOException {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("bootstrap.servers", cluster.saslSslBootstrapServers());
+        p.put("bootstrap.servers", broker.saslSslBootstrapServers());
         p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", "SCRAM-SHA-512");
         p.put("sasl.jaas.config", SaslSsl.jaasConfig(USER, scramPassword));

@@ -39,11 +39,12 @@ public final class SchemaRegistrySettings {
     private final Duration retryBackoff;
     private final Duration retryBackoffMax;
     /** The TLS context trusting the configured truststore; null for the JVM's default. */
-    private javax.net.ssl.SSLContext sslContext;
+    private final javax.net.ssl.SSLContext sslContext;
 
     private SchemaRegistrySettings(List<URI> urls, String authorizationHeader, Duration connectTimeout,
                                    Duration requestTimeout, int retries, Duration retryBackoff,
-                                   Duration retryBackoffMax) {
+                                   Duration retryBackoffMax, javax.net.ssl.SSLContext sslContext) {
+        this.sslContext = sslContext;
         this.urls = List.copyOf(urls);
         this.authorizationHeader = authorizationHeader;
         this.connectTimeout = connectTimeout;
@@ -86,14 +87,12 @@ public final class SchemaRegistrySettings {
             }
             urls.add(uri);
         }
-        SchemaRegistrySettings settings = new SchemaRegistrySettings(urls, authorization(config, userInfoFromUrl),
+        return new SchemaRegistrySettings(urls, authorization(config, userInfoFromUrl),
                 Duration.ofMillis(longValue(config, CONNECT_TIMEOUT_MS, 5_000)),
                 Duration.ofMillis(longValue(config, REQUEST_TIMEOUT_MS, 10_000)),
                 (int) longValue(config, RETRIES, 3),
                 Duration.ofMillis(longValue(config, RETRY_BACKOFF_MS, 200)),
-                Duration.ofMillis(longValue(config, RETRY_BACKOFF_MAX_MS, 5_000)));
-        settings.sslContext = sslContext(config);
-        return settings;
+                Duration.ofMillis(longValue(config, RETRY_BACKOFF_MAX_MS, 5_000)), sslContext(config));
     }
 
     /** The TLS context of {@code schema.registry.ssl.truststore.*}, or null when no truststore is set; messages never hold the password. */
