@@ -227,6 +227,13 @@ public final class RunCommand implements Runnable {
         try {
             return SpendService.start(config, options);
         } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                // refused credentials, a failed TLS handshake, an unreachable registry: say that, not Kafka Streams' advice
+                // to let the deserialization handler go on (it stops on purpose rather than dead-letter good records)
+                if (t instanceof io.spendmonitor.schemas.serde.AvroSerdeException serde && serde.isTransient()) {
+                    throw new CliException("could not start: " + serde.getMessage());
+                }
+            }
             throw new CliException("could not start: " + rootMessage(e));
         }
     }

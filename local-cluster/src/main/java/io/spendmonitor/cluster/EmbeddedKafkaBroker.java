@@ -63,12 +63,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final String clusterId;
     private final int port;
     private final int controllerPort;
+    /** The port of the SASL_SSL listener, or -1 without one. */
+    private final int saslSslPort;
     /** The running server; null while {@link #stop() stopped}. */
     private KafkaRaftServer server;
     private boolean closed;
 
     private EmbeddedKafkaBroker(KafkaRaftServer server, Properties props, Path dir, String clusterId, int port,
                                 int controllerPort) {
+        this(server, props, dir, clusterId, port, controllerPort, -1);
+    }
+
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Properties props, Path dir, String clusterId, int port,
+                                int controllerPort, int saslSslPort) {
+        this.saslSslPort = saslSslPort;
         this.server = server;
         this.props = props;
         this.nodeId = Integer.parseInt(props.getProperty("node.id"));
@@ -88,9 +96,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * Returns once the broker answers an Admin {@code describeCluster}.
      */
     public static EmbeddedKafkaBroker start(Map<String, String> extraProperties) {
+        return start(extraProperties, null);
+    }
+
+    /**
+     * Starts a broker that also has a SASL_SSL listener for clients ({@link #saslSslBootstrapServers()}),
+     * TLS with {@code saslSsl}'s keystore and SCRAM-SHA-512 authentication (users made with
+     * {@link #createScramUser}); the PLAINTEXT listener stays for the broker itself (inter-broker) and
+     * for test set-up. Null {@code saslSsl} is {@link #start(Map)}.
+     */
+    public static EmbeddedKafkaBroker start(Map<String, String> extraProperties, SaslSsl saslSsl) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(extraProperties);
+                return startOnce(extraProperties, saslSsl);
             } catch (RuntimeException e) {
                 // the picked ports are released before the broker binds them, so another process may win the race
                 if (attempt >= START_ATTEMPTS || !FreePorts.isBindFailure(e)) {
@@ -101,9 +119,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedKafkaBroker startOnce(Map<String, String> extraProperties) {
+    private static EmbeddedKafkaBroker startOnce(Map<String, String> extraProperties, SaslSsl saslSsl) {
         long t0 = System.nanoTime();
-        int[] ports = FreePorts.pick(2);
+        int[] ports = FreePorts.pick(saslSsl == null ? 2 : 3);
+        int saslSslPort = saslSsl == null ? -1 : ports[2];
         int port = ports[0];
         int controllerPort = ports[1];
         Path dir = TempDirs.create("spend-kafka-");
@@ -111,14 +130,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         KafkaRaftServer server = null;
         try {
             Properties props = brokerProperties(dir.resolve("logs"), port, controllerPort);
+            if (saslSsl != null) {
+                saslSsl.addListener(props, saslSslPort);
+            }
             props.putAll(extraProperties);
             format(props, dir, clusterId, true);
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
-            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, props, dir, clusterId, port, controllerPort);
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, props, dir, clusterId, port, controllerPort, saslSslPort);
             broker.awaitServing();
-            LOG.info("Kafka {} broker (KRaft) serving at {} after {} ms", AppInfoParser.getVersion(),
-                    broker.bootstrapServers(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("Kafka {} broker (KRaft) serving at {}{} after {} ms", AppInfoParser.getVersion(),
+                    broker.bootstrapServers(), saslSsl == null ? "" : " (SASL_SSL at " + broker.saslSslBootstrapServers() + ")",
+                    (System.nanoTime() - t0) / 1_000_000);
             return broker;
         } catch (RuntimeException | Error e) {
             if (server != null) {
@@ -148,6 +171,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         if (nodes == 1) {
             return List.of(start(extraProperties));
+        }
+        return startCluster(nodes, extraProperties, null);
+    }
+
+    /** {@link #startCluster(int, Map)} with a SASL_SSL listener on a single node (not supported on several yet). */
+    public static List<EmbeddedKafkaBroker> startCluster(int nodes, Map<String, String> extraProperties, SaslSsl saslSsl) {
+        if (nodes == 1) {
+            return List.of(start(extraProperties, saslSsl));
+        }
+        if (saslSsl != null) {
+            throw new IllegalArgumentException("a SASL_SSL listener is supported on a single broker only, not on " + nodes);
         }
         for (int attempt = 1; ; attempt++) {
             try {
@@ -371,6 +405,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** {@code 127.0.0.1:<port>} of the PLAINTEXT listener. */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /**
+     * {@code 127.0.0.1:<port>} of the SASL_SSL listener.
+     *
+     * @throws IllegalStateException if the broker was started without one
+     */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort < 0) {
+            throw new IllegalStateException("the Kafka broker at " + bootstrapServers() + " has no SASL_SSL listener");
+        }
+        return "127.0.0.1:" + saslSslPort;
+    }
+
+    /** Whether the broker has a SASL_SSL listener. */
+    public boolean hasSaslSsl() {
+        return saslSslPort >= 0;
+    }
+
+    /**
+     * Creates (or replaces) a SCRAM-SHA-512 user through the Admin API (on the PLAINTEXT listener), and
+     * returns once the SASL_SSL listener accepts that user's password (a client trusting {@code truststore}).
+     */
+    public void createScramUser(String user, String password, Path truststore, String truststorePassword) {
+        SaslSsl.createScramUser(bootstrapServers(), saslSslBootstrapServers(), user, password,
+                SaslSsl.clientProperties(user, password, truststore, truststorePassword), READY_TIMEOUT);
     }
 
     /** This node's {@code node.id} (1 for a single broker). */

@@ -30,8 +30,15 @@ public final class LocalCluster implements KafkaCluster {
         private final Path registryJar;
         private final Duration registryReadyTimeout;
         private final int brokers;
+        private final SaslSsl saslSsl;
 
         private Options(Map<String, String> brokerProperties, Path registryJar, Duration registryReadyTimeout, int brokers) {
+            this(brokerProperties, registryJar, registryReadyTimeout, brokers, null);
+        }
+
+        private Options(Map<String, String> brokerProperties, Path registryJar, Duration registryReadyTimeout, int brokers,
+                        SaslSsl saslSsl) {
+            this.saslSsl = saslSsl;
             this.brokerProperties = Map.copyOf(brokerProperties);
             this.registryJar = registryJar;
             this.registryReadyTimeout = Objects.requireNonNull(registryReadyTimeout);
@@ -49,21 +56,34 @@ public final class LocalCluster implements KafkaCluster {
         public Options withBrokerProperties(Map<String, String> properties) {
             Map<String, String> merged = new HashMap<>(brokerProperties);
             merged.putAll(properties);
-            return new Options(merged, registryJar, registryReadyTimeout, brokers);
+            return new Options(merged, registryJar, registryReadyTimeout, brokers, saslSsl);
         }
 
         /** The registry's runnable jar; by default {@link EmbeddedSchemaRegistry#locateJar()}. */
         public Options withRegistryJar(Path jar) {
-            return new Options(brokerProperties, jar, registryReadyTimeout, brokers);
+            return new Options(brokerProperties, jar, registryReadyTimeout, brokers, saslSsl);
         }
 
         public Options withRegistryReadyTimeout(Duration timeout) {
-            return new Options(brokerProperties, registryJar, timeout, brokers);
+            return new Options(brokerProperties, registryJar, timeout, brokers, saslSsl);
         }
 
         /** How many KRaft brokers (each also a controller voter) form the cluster; default 1. */
         public Options withBrokers(int count) {
-            return new Options(brokerProperties, registryJar, registryReadyTimeout, count);
+            return new Options(brokerProperties, registryJar, registryReadyTimeout, count, saslSsl);
+        }
+
+        /**
+         * Adds a SASL_SSL (SCRAM-SHA-512) listener for clients to the broker (single broker only):
+         * {@link LocalCluster#saslSslBootstrapServers()}; users with {@link LocalCluster#createScramUser}.
+         */
+        public Options withSaslSsl(SaslSsl listener) {
+            return new Options(brokerProperties, registryJar, registryReadyTimeout, brokers, listener);
+        }
+
+        /** The SASL_SSL listener, or null (the default: PLAINTEXT only). */
+        public SaslSsl saslSsl() {
+            return saslSsl;
         }
 
         public int brokers() {
@@ -110,7 +130,7 @@ public final class LocalCluster implements KafkaCluster {
         });
         try {
             CompletableFuture<List<EmbeddedKafkaBroker>> broker = CompletableFuture.supplyAsync(
-                    () -> EmbeddedKafkaBroker.startCluster(options.brokers(), options.brokerProperties()), pool);
+                    () -> EmbeddedKafkaBroker.startCluster(options.brokers(), options.brokerProperties(), options.saslSsl()), pool);
             CompletableFuture<EmbeddedSchemaRegistry> registry =
                     CompletableFuture.supplyAsync(() -> EmbeddedSchemaRegistry.start(jar, options.registryReadyTimeout()), pool);
             try {
@@ -164,6 +184,16 @@ public final class LocalCluster implements KafkaCluster {
     public EmbeddedKafkaBroker broker(int nodeId) {
         return brokers.stream().filter(b -> b.nodeId() == nodeId).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no broker with node id " + nodeId));
+    }
+
+    /** The SASL_SSL listener's {@code bootstrap.servers}; only with {@link Options#withSaslSsl}. */
+    public String saslSslBootstrapServers() {
+        return broker().saslSslBootstrapServers();
+    }
+
+    /** See {@link EmbeddedKafkaBroker#createScramUser}. */
+    public void createScramUser(String user, String password, Path truststore, String truststorePassword) {
+        broker().createScramUser(user, password, truststore, truststorePassword);
     }
 
     public EmbeddedSchemaRegistry registry() {

@@ -291,6 +291,8 @@ public final class SpendPublisher implements AutoCloseable {
         private final Map<DropReason, Counter> droppedByReason = new EnumMap<>(DropReason.class);
         private volatile boolean ready;
         private volatile boolean swept;
+        /** Set when Kafka or the registry refused our credentials or certificate: every event fails with it. */
+        private volatile RuntimeException refusedBy;
         private boolean schemaKnown;
         private int attempts;
 
@@ -321,6 +323,11 @@ public final class SpendPublisher implements AutoCloseable {
                 drop(result, DropReason.CLOSED, "the publisher is closed", true);
                 return result;
             }
+            if (refusedBy != null) {
+                failed.increment();
+                result.completeExceptionally(refusedBy);
+                return result;
+            }
             if (ready) {
                 send(key, value, result, true);
                 return result;
@@ -338,6 +345,8 @@ public final class SpendPublisher implements AutoCloseable {
             pending.add(new Pending<>(key, SpecificData.getForClass(value.getClass()).deepCopy(schema, value), result));
             if (swept) {
                 dropAllPending();
+            } else if (refusedBy != null) {
+                refuse(refusedBy); // refused while this one was queued
             } else if (ready) {
                 wake();
             }
@@ -383,6 +392,10 @@ public final class SpendPublisher implements AutoCloseable {
                 log.debug("publishing {} events to '{}'", type, topic);
                 drainIfReady();
             } catch (RuntimeException e) {
+                if (isRefusal(e)) {
+                    refuse(e);
+                    return;
+                }
                 attempts++;
                 long delayMs = Math.min(RETRY_MAX_MS, 50L << Math.min(attempts, 7));
                 if (attempts <= QUIET_ATTEMPTS) {
@@ -396,6 +409,22 @@ public final class SpendPublisher implements AutoCloseable {
                     schedule(delayMs);
                 }
             }
+        }
+
+        /**
+         * Wrong credentials or an untrusted certificate do not heal by waiting: the waiting events and every
+         * later one fail with the cause (whose message names it), instead of waiting until close.
+         */
+        private void refuse(RuntimeException e) {
+            refusedBy = e;
+            log.error("cannot publish {} events to '{}': {}", type, topic, e.getMessage());
+            Pending<T> next;
+            while ((next = pending.poll()) != null) {
+                pendingCount.decrementAndGet();
+                failed.increment();
+                next.result.completeExceptionally(e);
+            }
+            readyLatch.countDown();
         }
 
         void drainIfReady() {
@@ -742,5 +771,18 @@ public final class SpendPublisher implements AutoCloseable {
             }
             return value;
         }
+    }
+
+    /** Kafka's authentication or authorization failures, the registry's refusal or TLS failure: retrying will not help. */
+    static boolean isRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || t instanceof org.apache.kafka.common.errors.AuthorizationException
+                    || t instanceof io.spendmonitor.schemas.registry.SchemaRegistryAuthException
+                    || t instanceof io.spendmonitor.schemas.registry.SchemaRegistryTlsException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

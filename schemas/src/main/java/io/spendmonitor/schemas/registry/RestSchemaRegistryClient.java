@@ -65,7 +65,11 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     RestSchemaRegistryClient(SchemaRegistrySettings settings, LongSupplier nanoTime) {
         this.settings = settings;
         this.nanoTime = nanoTime;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder();
+        if (settings.sslContext() != null) {
+            builder.sslContext(settings.sslContext());
+        }
+        this.http = builder
                 .connectTimeout(settings.connectTimeout())
                 // a redirect would carry the Authorization header to another place: never with credentials
                 .followRedirects(settings.hasCredentials() ? HttpClient.Redirect.NEVER : HttpClient.Redirect.NORMAL)
@@ -247,6 +251,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                 } else {
                     throw clientError(status, text, method, path, subject, schemaId);
                 }
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                throw new SchemaRegistryTlsException("TLS handshake with the schema registry at " + base + " failed: "
+                        + tlsReason(e) + " (check " + SchemaRegistrySettings.SSL_TRUSTSTORE_LOCATION + " and the server's certificate)", e);
             } catch (IOException e) {
                 lastFailure = e;
             } catch (InterruptedException e) {
@@ -295,6 +302,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         }
         return new SchemaRegistryException("schema registry answered HTTP " + status + " to " + method + " " + path + ": " + message,
                 status, errorCode);
+    }
+
+    /** The innermost message of a handshake failure: the reason (expired, untrusted issuer, wrong host) is there. */
+    private static String tlsReason(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage() == null ? e.getMessage() : t.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
     }
 
     private static String describe(Exception e) {

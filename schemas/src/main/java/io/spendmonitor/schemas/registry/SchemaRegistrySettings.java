@@ -12,7 +12,8 @@ import java.util.Optional;
  * How to reach a Schema Registry, read from the usual Confluent client properties so existing
  * configs carry over: {@code schema.registry.url} (comma-separated for fail-over),
  * {@code basic.auth.credentials.source} + {@code basic.auth.user.info}, {@code bearer.auth.token}.
- * TLS uses the JVM trust store ({@code -Djavax.net.ssl.trustStore=...}).
+ * TLS trusts {@code schema.registry.ssl.truststore.location} (+ {@code .password}, {@code .type}, default
+ * PKCS12, JKS also read) when set, else the JVM trust store ({@code -Djavax.net.ssl.trustStore=...}).
  * {@link #toString()} never shows credentials.
  */
 public final class SchemaRegistrySettings {
@@ -26,6 +27,9 @@ public final class SchemaRegistrySettings {
     public static final String RETRIES = "schema.registry.retries";
     public static final String RETRY_BACKOFF_MS = "schema.registry.retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
+    public static final String SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
+    public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
 
     private final List<URI> urls;
     private final String authorizationHeader;
@@ -34,10 +38,13 @@ public final class SchemaRegistrySettings {
     private final int retries;
     private final Duration retryBackoff;
     private final Duration retryBackoffMax;
+    /** The TLS context trusting the configured truststore; null for the JVM's default. */
+    private final javax.net.ssl.SSLContext sslContext;
 
     private SchemaRegistrySettings(List<URI> urls, String authorizationHeader, Duration connectTimeout,
                                    Duration requestTimeout, int retries, Duration retryBackoff,
-                                   Duration retryBackoffMax) {
+                                   Duration retryBackoffMax, javax.net.ssl.SSLContext sslContext) {
+        this.sslContext = sslContext;
         this.urls = List.copyOf(urls);
         this.authorizationHeader = authorizationHeader;
         this.connectTimeout = connectTimeout;
@@ -85,7 +92,36 @@ public final class SchemaRegistrySettings {
                 Duration.ofMillis(longValue(config, REQUEST_TIMEOUT_MS, 10_000)),
                 (int) longValue(config, RETRIES, 3),
                 Duration.ofMillis(longValue(config, RETRY_BACKOFF_MS, 200)),
-                Duration.ofMillis(longValue(config, RETRY_BACKOFF_MAX_MS, 5_000)));
+                Duration.ofMillis(longValue(config, RETRY_BACKOFF_MAX_MS, 5_000)), sslContext(config));
+    }
+
+    /** The TLS context of {@code schema.registry.ssl.truststore.*}, or null when no truststore is set; messages never hold the password. */
+    private static javax.net.ssl.SSLContext sslContext(Map<String, ?> config) {
+        String location = string(config, SSL_TRUSTSTORE_LOCATION).orElse(null);
+        if (location == null) {
+            return null;
+        }
+        String type = string(config, SSL_TRUSTSTORE_TYPE).orElse("PKCS12");
+        Object rawPassword = config.get(SSL_TRUSTSTORE_PASSWORD);
+        char[] password = rawPassword == null ? null : rawPassword.toString().toCharArray();
+        try {
+            java.security.KeyStore trusted = java.security.KeyStore.getInstance(type);
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(location))) {
+                trusted.load(in, password);
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            // IOException of a wrong password: "keystore password was incorrect" (no secret in it)
+            String reason = e.getCause() instanceof java.security.UnrecoverableKeyException
+                    ? "wrong " + SSL_TRUSTSTORE_PASSWORD : e.getClass().getSimpleName() + ": " + e.getMessage();
+            throw new IllegalArgumentException("cannot read '" + SSL_TRUSTSTORE_LOCATION + "' " + location + " (type " + type
+                    + "): " + reason);
+        }
     }
 
     private static String authorization(Map<String, ?> config, String userInfoFromUrl) {
@@ -169,6 +205,11 @@ public final class SchemaRegistrySettings {
 
     public Duration retryBackoffMax() {
         return retryBackoffMax;
+    }
+
+    /** The TLS context trusting {@code schema.registry.ssl.truststore.location}, or null for the JVM's default trust. */
+    public javax.net.ssl.SSLContext sslContext() {
+        return sslContext;
     }
 
     @Override

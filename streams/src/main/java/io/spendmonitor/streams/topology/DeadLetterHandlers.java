@@ -76,8 +76,8 @@ public final class DeadLetterHandlers {
         public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
             AvroSerdeException serde = serdeCause(exception);
             if (serde != null && serde.isTransient()) {
-                log.error("schema registry unavailable while reading {}-{}@{}; stopping rather than dead-lettering good data: {}",
-                        record.topic(), record.partition(), record.offset(), serde.getMessage());
+                log.error("schema registry failed ({}) while reading {}-{}@{}; stopping rather than dead-lettering good data: {}",
+                        serde.reason(), record.topic(), record.partition(), record.offset(), serde.getMessage());
                 return Response.fail();
             }
             String reason = serde != null ? serde.reason() : "undecodable";
