@@ -362,7 +362,7 @@ class BrokerFailoverIntegrationTest {
     }
 
     /** Where the app stands when the totals do not come: per input partition committed vs end offsets, and its tasks. */
-    private static String diagnosis(Admin admin, String appId, Topics topics, SpendService service) {
+    private String diagnosis(Admin admin, String appId, Topics topics, SpendService service) {
         StringBuilder out = new StringBuilder("diagnosis:");
         try {
             String topic = topics.tokenUsage().name();
@@ -405,6 +405,7 @@ class BrokerFailoverIntegrationTest {
                         out.append(String.format("%n  %s producer %d epoch %d open transaction from offset %s", tp, ps.producerId(),
                                 ps.producerEpoch(), ps.currentTransactionStartOffset()))));
             }
+            out.append(inputAndDeadLetters(topics));
             out.append("\n  state ").append(service.state());
             service.application().streams().metadataForLocalThreads().forEach(t -> out.append("\n  ").append(t.threadName())
                     .append(' ').append(t.threadState()).append(" active ").append(t.activeTasks().stream()
@@ -412,6 +413,53 @@ class BrokerFailoverIntegrationTest {
         } catch (Exception e) {
             out.append(" unavailable: ").append(e);
         }
+        return out.toString();
+    }
+
+    /**
+     * What the app was given and what it refused: per input partition, the records whose event time
+     * lies more than a window plus the grace behind the partition's latest time so far (they reached
+     * Kafka out of order, so the app must take them for late), and the dead letters by reason.
+     */
+    private String inputAndDeadLetters(Topics topics) {
+        StringBuilder out = new StringBuilder();
+        long behind = Duration.ofMinutes(6).toMillis(); // the default grace (5 minutes) plus a window
+        Map<Integer, long[]> disorder = new java.util.TreeMap<>();
+        Map<String, Integer> reasons = new java.util.TreeMap<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(topics.tokenUsage().name(), topics.deadLetter().name())) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<Integer, Long> latest = new HashMap<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.topic().equals(topics.deadLetter().name())) {
+                        var reason = r.headers().lastHeader(Topics.DEAD_LETTER_REASON_HEADER);
+                        reasons.merge(reason == null ? "?" : new String(reason.value(), java.nio.charset.StandardCharsets.UTF_8), 1, Integer::sum);
+                    } else {
+                        long max = latest.merge(r.partition(), r.timestamp(), Math::max);
+                        long[] d = disorder.computeIfAbsent(r.partition(), p -> new long[2]);
+                        d[0]++;
+                        if (r.timestamp() < max - behind) {
+                            d[1]++;
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return "\n  input and dead letters unavailable: " + e;
+        }
+        disorder.forEach((p, d) -> out.append(String.format("%n  token-usage-%d: %d records, %d of them more than 6 min of event time behind the partition's latest",
+                p, d[0], d[1])));
+        out.append("\n  dead letters by reason: ").append(reasons);
         return out.toString();
     }
 
