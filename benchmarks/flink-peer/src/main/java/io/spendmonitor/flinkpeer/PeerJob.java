@@ -139,7 +139,8 @@ public final class PeerJob {
                 .aggregate(new TeamWindows.Add(windowMs, s.attributionKeys(), s.attributionMaxValues()), new TeamWindows.Emit(),
                         org.apache.flink.api.common.typeinfo.TypeInformation.of(TeamWindows.Acc.class),
                         org.apache.flink.api.common.typeinfo.TypeInformation.of(TeamWindows.Acc.class),
-                        org.apache.flink.api.common.typeinfo.TypeInformation.of(TeamCostWindow.class))
+                        // chained into the sink, never serialized: no flink-avro needed
+                        new org.apache.flink.api.java.typeutils.GenericTypeInfo<>(TeamCostWindow.class))
                 .name("team-windows");
 
         Properties producer = new Properties();

@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * The peer as `bench` runs it: its own JVM, a local MiniCluster, the job of {@link PeerJob}; it
  * stops once {@code --events} events reached the pricing operator and prints one line:
  * {@code flink-peer events=N seconds=S events_per_s=R vmhwm_kib=K ...} (the rate counts from the
- * first event processed to the last, as bench counts the topology's).
+ * first event processed to the last, as bench counts the topology's). With {@code --events 0} it
+ * runs until it is stopped (the equality test's mode).
  *
  * <pre>
  *   java -Xmx1g -jar benchmarks/flink-peer/target/flink-peer.jar --bootstrap-servers H:P
@@ -54,7 +55,7 @@ public final class PeerMain {
         JobClient job = env.executeAsync("spend flink peer");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);
         long lastReport = System.nanoTime();
-        while (processed() < events) {
+        while (events <= 0 || processed() < events) {
             if (job.getJobStatus().get().isGloballyTerminalState()) {
                 System.out.println("flink-peer failed: the job ended as " + job.getJobStatus().get());
                 System.exit(1);

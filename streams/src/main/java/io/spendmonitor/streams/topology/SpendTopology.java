@@ -142,8 +142,7 @@ public final class SpendTopology {
             topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
                     config.teamEviction(), buffers, committed, capacity), WINDOW_NODE);
         } else {
-            topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> (Processor<String, Object, String, Object>) r -> { },
-                    WINDOW_NODE);
+            topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) NoEvaluation::new, WINDOW_NODE);
         }
         // no record caches: the nodes buffer open windows and team states as objects and write them once a commit
         topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
@@ -192,6 +191,13 @@ public final class SpendTopology {
                     topics.callCosts().valueSerde().serializer(), PRICE_NODE);
         }
         return topology;
+    }
+
+    /** {@value #BENCH_EVALUATION}=false: what the window node hands on to evaluation is dropped. */
+    static final class NoEvaluation implements Processor<String, Object, String, Object> {
+        @Override
+        public void process(Record<String, Object> record) {
+        }
     }
 
     /** Keeps the global price store and the shared in-memory catalog in step. */
