@@ -204,7 +204,7 @@ public final class BenchCommand implements Runnable {
         }
         FlinkPeerPhase.Run bestOurs = java.util.Collections.max(ours, java.util.Comparator.comparingDouble(FlinkPeerPhase.Run::eventsPerS));
         FlinkPeerPhase.Run bestPeer = java.util.Collections.max(peer, java.util.Comparator.comparingDouble(FlinkPeerPhase.Run::eventsPerS));
-        out.printf("%-42s %14s %12s%n", "flink peer phase (own JVMs, -Xmx" + appHeap + ", parallelism " + parallelism + ")",
+        out.printf("%-42s %14s %12s%n", "flink phase: own JVMs, -Xmx" + appHeap + ", parallelism " + parallelism,
                 "events/s", "peak RSS");
         out.printf("%-42s %,14.0f %,8d MiB%s%n", "ours without evaluation, exactly-once", bestOurs.eventsPerS(),
                 bestOurs.peakRssKiB() / 1024, runs(ours.stream().map(FlinkPeerPhase.Run::eventsPerS).toList()));
