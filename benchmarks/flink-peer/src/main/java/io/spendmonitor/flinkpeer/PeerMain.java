@@ -50,6 +50,12 @@ public final class PeerMain {
         Path tmp = Files.createTempDirectory("flink-peer");
         conf.setString("io.tmp.dirs", tmp.toString());
         conf.setString("rest.bind-port", "0");
+        // checkpoints to files, as a deployed job keeps them (the JobManager's memory takes at most 5 MiB of state;
+        // the open windows' ids alone are more at bench's rate)
+        conf.setString("execution.checkpointing.storage", "filesystem");
+        conf.setString("execution.checkpointing.dir", tmp.resolve("checkpoints").toUri().toString());
+        // a failure ends the run: a restarted job would read events again and count them twice
+        conf.setString("restart-strategy.type", "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         PeerJob.build(env, s);
         JobClient job = env.executeAsync("spend flink peer");
@@ -81,7 +87,16 @@ public final class PeerMain {
         } catch (Exception e) {
             // exiting anyway
         }
+        deleteTree(tmp);
         System.exit(0);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (Exception e) {
+            // a temp dir left behind
+        }
     }
 
     /** Every input event: those refused at the source and those that reached the pricing operator. */
