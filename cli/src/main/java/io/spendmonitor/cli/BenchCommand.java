@@ -95,10 +95,10 @@ public final class BenchCommand implements Runnable {
             description = "The peer's jar (default: benchmarks/flink-peer/target/flink-peer.jar of this build; its lib/ beside it).")
     java.nio.file.Path flinkPeerJar;
 
-    @Option(names = "--child-jvm-options", paramLabel = "OPTIONS",
-            description = "JVM options of the flink phase's two processes, space-separated; {name} becomes the run's name "
-                    + "(e.g. -XX:StartFlightRecording=filename=/tmp/{name}.jfr).")
-    String childJvmOptions;
+    @Option(names = "--flink-jfr-dir", paramLabel = "DIR",
+            description = "Profile the flink phase's two processes: a JFR recording (settings=profile) of each run in DIR "
+                    + "(ours-run1.jfr, flink-run1.jfr, ...).")
+    java.nio.file.Path flinkJfrDir;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -189,8 +189,8 @@ public final class BenchCommand implements Runnable {
             return;
         }
         int parallelism = FlinkPeerPhase.streamThreads(config);
-        List<String> options = childJvmOptions == null || childJvmOptions.isBlank() ? List.of()
-                : List.of(childJvmOptions.strip().split("\\s+"));
+        List<String> options = flinkJfrDir == null ? List.of()
+                : List.of("-XX:StartFlightRecording=filename=" + flinkJfrDir.toAbsolutePath().resolve("{name}.jfr") + ",settings=profile");
         FlinkPeerPhase phase = new FlinkPeerPhase(config, jar, appHeap, options, timeout.toSeconds());
         List<FlinkPeerPhase.Run> ours = new ArrayList<>();
         List<FlinkPeerPhase.Run> peer = new ArrayList<>();

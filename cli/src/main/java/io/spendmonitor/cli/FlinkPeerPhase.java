@@ -107,7 +107,7 @@ final class FlinkPeerPhase {
         }
     }
 
-    /** --child-jvm-options, with {name} replaced by the run's name (e.g. a JFR file per child). */
+    /** The children's extra JVM options, with {name} replaced by the run's name (a JFR file per child). */
     private List<String> options(String name) {
         List<String> result = new ArrayList<>();
         jvmOptions.forEach(o -> result.add(o.replace("{name}", name)));
