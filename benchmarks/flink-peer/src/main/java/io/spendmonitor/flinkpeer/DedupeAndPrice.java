@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  * with the catalog version in force then ({@link Pricing}, the topology's own pure code). An
  * absurd cost is rejected; an unpriced call is counted without cost, as in the topology.
  *
- * <p>State: the team's counted event ids, each with its window's start (keyed map state), removed
- * by an event-time timer when the window fires; and the catalog as broadcast state, one entry per
+ * <p>State: the team's counted event ids, each with its window's start (keyed map state): an id
+ * counts as a duplicate while its window is open, and fired windows' ids are removed by an
+ * event-time timer every {@link #CLEANUP_WINDOWS} windows; and the catalog as broadcast state, one entry per
  * catalog key (subject|effective_from: the version history), indexed per subtask in a
  * {@link PriceCatalog} for the event-time lookup.
  */
@@ -44,6 +45,9 @@ final class DedupeAndPrice extends KeyedBroadcastProcessFunction<String, PeerEve
     static final LongAdder LATE = new LongAdder();
     static final LongAdder DUPLICATES = new LongAdder();
     static final LongAdder PRICING_REJECTED = new LongAdder();
+
+    /** Fired windows' ids are removed once per this many windows. */
+    static final long CLEANUP_WINDOWS = 5;
 
     private final long windowMs;
     private final String registryUrl;
@@ -111,7 +115,9 @@ final class DedupeAndPrice extends KeyedBroadcastProcessFunction<String, PeerEve
             return;
         }
         if (e.call) {
-            if (ids.contains(e.eventId)) {
+            Long countedIn = ids.get(e.eventId);
+            // a duplicate only while the window that counted it is open (ids are forgotten lazily, below)
+            if (countedIn != null && countedIn + windowMs - 1 > ctx.timerService().currentWatermark()) {
                 DUPLICATES.increment();
                 return;
             }
@@ -121,8 +127,10 @@ final class DedupeAndPrice extends KeyedBroadcastProcessFunction<String, PeerEve
                 return;
             }
             ids.put(e.eventId, start);
-            // forget the window's ids when it fires: a copy after that is late
-            ctx.timerService().registerEventTimeTimer(maxTimestamp);
+            // forget the ids of fired windows every CLEANUP_WINDOWS windows (one pass over the team's ids then,
+            // not one per window); until then the check above ignores them
+            long block = CLEANUP_WINDOWS * windowMs;
+            ctx.timerService().registerEventTimeTimer(Math.floorDiv(start, block) * block + block - 1);
             out.collect(new PricedEvent(priced, null));
         } else {
             Pricing.PricedSample priced = pricing.price(e.toSample());
