@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.LongAdder;
         description = {"Throughput of the spend topology against Kafka's own limits.",
                 "Measures, on the same events:",
                 "raw consume rate, a trivial windowed count (exactly-once) and the full topology (exactly-once).",
-                "Ends with one line: full/trivial=R1 full/raw=R2. Without --bootstrap-servers it starts a fresh local broker and registry."},
+                "Ends with one line: full/trivial=R1 full/raw=R2. Without --bootstrap-servers it starts a fresh local broker and registry.",
+                "--flink adds the flink peer phase: ours without evaluation against the same job on Apache Flink; ours/flink=R."},
         footer = {"", "Example:", "  spend-monitor bench --events 10000000"})
 public final class BenchCommand implements Runnable {
     @Option(names = "--events", defaultValue = "1000000", description = "Events to generate (default ${DEFAULT-VALUE}).")
@@ -84,6 +85,20 @@ public final class BenchCommand implements Runnable {
 
     @Option(names = "--app-heap", defaultValue = "1g", description = "-Xmx of the latency phase's app (default ${DEFAULT-VALUE}).")
     String appHeap;
+
+    @Option(names = "--flink",
+            description = "Also run the flink peer phase: our topology without evaluation and the same job on Apache Flink "
+                    + "(benchmarks/flink-peer), each in its own JVM with --app-heap, alternating; prints ours/flink=R.")
+    boolean flink;
+
+    @Option(names = "--flink-peer-jar", paramLabel = "JAR",
+            description = "The peer's jar (default: benchmarks/flink-peer/target/flink-peer.jar of this build; its lib/ beside it).")
+    java.nio.file.Path flinkPeerJar;
+
+    @Option(names = "--flink-jfr-dir", paramLabel = "DIR",
+            description = "Profile the flink phase's two processes: a JFR recording (settings=profile) of each run in DIR "
+                    + "(ours-run1.jfr, flink-run1.jfr, ...).")
+    java.nio.file.Path flinkJfrDir;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -151,6 +166,10 @@ public final class BenchCommand implements Runnable {
             out.printf("full/trivial=%.2f full/raw=%.2f%s%n", full / trivial, full / raw,
                     repeat > 1 ? " (best of " + repeat + " runs each)" : "");
             out.flush();
+            if (flink) {
+                flinkPeer(config, prefix, out);
+                out.flush();
+            }
             if (latencySeconds > 0) {
                 latency(config, registry, latencyRate != null ? latencyRate : full / 2, out);
             }
@@ -160,6 +179,39 @@ public final class BenchCommand implements Runnable {
                 local.close();
             }
         }
+    }
+
+    /** The flink peer phase (see {@link FlinkPeerPhase}): on the events produced above, alternating, best of --repeat. */
+    private void flinkPeer(Map<String, Object> config, String prefix, PrintWriter out) {
+        java.nio.file.Path jar = flinkPeerJar != null ? flinkPeerJar : FlinkPeerPhase.defaultPeerJar();
+        if (jar == null || !Files.isRegularFile(jar) || !Files.isDirectory(jar.getParent().resolve("lib"))) {
+            out.printf("flink peer: skipped, %s (with its lib/) is not built; `mvn -B -DskipTests package` builds it%n", jar);
+            return;
+        }
+        int parallelism = FlinkPeerPhase.streamThreads(config);
+        List<String> options = flinkJfrDir == null ? List.of()
+                : List.of("-XX:StartFlightRecording=filename=" + flinkJfrDir.toAbsolutePath().resolve("{name}.jfr") + ",settings=profile");
+        FlinkPeerPhase phase = new FlinkPeerPhase(config, jar, appHeap, options, timeout.toSeconds());
+        List<FlinkPeerPhase.Run> ours = new ArrayList<>();
+        List<FlinkPeerPhase.Run> peer = new ArrayList<>();
+        for (int r = 1; r <= repeat; r++) {
+            ours.add(phase.ours(prefix + "run" + r + ".noeval", events, "ours-run" + r));
+            System.err.printf("ours without evaluation (own JVM), run %d: %,.0f events/s, peak RSS %,d MiB%n", r,
+                    ours.get(r - 1).eventsPerS(), ours.get(r - 1).peakRssKiB() / 1024);
+            peer.add(phase.peer(prefix, prefix + "run" + r + ".flink-peer", parallelism, events, "flink-run" + r));
+            System.err.printf("flink peer (own JVM), run %d: %,.0f events/s, peak RSS %,d MiB%n", r,
+                    peer.get(r - 1).eventsPerS(), peer.get(r - 1).peakRssKiB() / 1024);
+        }
+        FlinkPeerPhase.Run bestOurs = java.util.Collections.max(ours, java.util.Comparator.comparingDouble(FlinkPeerPhase.Run::eventsPerS));
+        FlinkPeerPhase.Run bestPeer = java.util.Collections.max(peer, java.util.Comparator.comparingDouble(FlinkPeerPhase.Run::eventsPerS));
+        out.printf("%-42s %14s %12s%n", "flink phase: own JVMs, -Xmx" + appHeap + ", parallelism " + parallelism,
+                "events/s", "peak RSS");
+        out.printf("%-42s %,14.0f %,8d MiB%s%n", "ours without evaluation, exactly-once", bestOurs.eventsPerS(),
+                bestOurs.peakRssKiB() / 1024, runs(ours.stream().map(FlinkPeerPhase.Run::eventsPerS).toList()));
+        out.printf("%-42s %,14.0f %,8d MiB%s%n", "flink peer (Flink 2.2), exactly-once", bestPeer.eventsPerS(),
+                bestPeer.peakRssKiB() / 1024, runs(peer.stream().map(FlinkPeerPhase.Run::eventsPerS).toList()));
+        out.printf("ours/flink=%.2f%s%n", bestOurs.eventsPerS() / bestPeer.eventsPerS(),
+                repeat > 1 ? " (best of " + repeat + " runs each; peak RSS of those runs)" : "");
     }
 
     private String runs(List<Double> rates) {

@@ -27,7 +27,7 @@ class BenchCommandTest {
         // 5 s windows so the latency phase's windows close quickly; the app's grace is 5 s
         CliRun run = CliRun.of("bench", "--events", "3000", "--teams", "20", "--partitions", "2", "--latency-seconds", "3",
                 "--latency-rate", "300", "-X", "spend.window.size=PT5S", "-b", cluster.bootstrapServers(),
-                "-r", cluster.schemaRegistryUrl());
+                "-r", cluster.schemaRegistryUrl(), "--flink", "--flink-peer-jar", "/nonexistent/flink-peer.jar");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("phase (3,000 events, 2 partitions)", "raw consume", "trivial windowed count, exactly-once",
@@ -45,6 +45,28 @@ class BenchCommandTest {
         // a JVM running Kafka Streams and an HTTP server holds more than 50 MiB
         assertThat(Long.parseLong(rss.group(2).replace(",", ""))).isGreaterThan(50);
         assertThat(run.out()).doesNotContain("WARNING");
+        // --flink without the peer's jar: the phase says so and the rest runs
+        assertThat(run.out()).contains("flink peer: skipped, /nonexistent/flink-peer.jar (with its lib/) is not built");
+    }
+
+    /**
+     * The flink phase, where the peer is built (the reactor builds benchmarks/flink-peer before cli):
+     * both processes report a rate and a peak RSS, and the ratio is printed.
+     */
+    @Test
+    void theFlinkPhaseRunsOursAndThePeerInTheirOwnJvms() {
+        java.nio.file.Path jar = FlinkPeerPhase.defaultPeerJar();
+        org.junit.jupiter.api.Assumptions.assumeTrue(jar != null && java.nio.file.Files.isRegularFile(jar),
+                "the flink peer is not built (mvn -B -DskipTests package)");
+        CliRun run = CliRun.of("bench", "--events", "2000", "--teams", "20", "--partitions", "2", "--repeat", "1",
+                "--latency-seconds", "0", "--flink", "--app-heap", "512m", "-b", cluster.bootstrapServers(),
+                "-r", cluster.schemaRegistryUrl());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("flink phase: own JVMs, -Xmx512m, parallelism 1")
+                .containsPattern("ours without evaluation, exactly-once\\s+[\\d,]+\\s+[\\d,]+ MiB")
+                .containsPattern("flink peer \\(Flink 2.2\\), exactly-once\\s+[\\d,]+\\s+[\\d,]+ MiB")
+                .containsPattern("ours/flink=\\d+\\.\\d\\d");
     }
 
     @Test

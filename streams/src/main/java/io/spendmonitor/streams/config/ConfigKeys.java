@@ -78,6 +78,8 @@ public final class ConfigKeys {
                     "values of one label key a team's window keeps by name; the rest are summed under `other`"),
             key("spend.call-costs.enabled", BOOLEAN, "false",
                     "write every priced API call to `spend.call-costs` (Avro CallCost: the call, the price entry used, the exact cost), exactly once"),
+            key(io.spendmonitor.streams.topology.SpendTopology.BENCH_EVALUATION, BOOLEAN, "true",
+                    "for benchmarks only (`bench`'s Flink peer phase): false switches break-even and alert evaluation off (windows are still computed and written); never in production"),
             // alert delivery (NotifierConfig)
             secret(NotifierConfig.SLACK_URL, "Slack incoming-webhook URL"),
             key(NotifierConfig.WEBHOOK_URL, STRING, null, "generic webhook URL (requests signed with the webhook secret)"),

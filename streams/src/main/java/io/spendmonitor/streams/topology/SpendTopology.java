@@ -69,6 +69,11 @@ public final class SpendTopology {
     public static final String REPEAT_STORE = "team-repeats";
     /** Each team's repeat share and cacheable cost as of its last final window ({@link io.spendmonitor.streams.repeats.RepeatTotals}). */
     public static final String REPEAT_TOTALS_STORE = "team-repeat-totals";
+    /**
+     * Benchmarks only: false replaces {@code evaluate} by a node that drops what it gets (no break-even,
+     * no alerts, no live spend), so {@code bench} compares the per-event path with a peer that skips evaluation.
+     */
+    public static final String BENCH_EVALUATION = "spend.bench.evaluation.enabled";
     /** How far back a prompt counts as already seen. */
     public static final String REPEATS_HORIZON = "spend.repeats.horizon";
 
@@ -132,8 +137,13 @@ public final class SpendTopology {
         topology.addProcessor(PRICE_NODE, (ProcessorSupplier) () -> new PriceNode(catalog, listener, callCosts), ADMIT_NODE);
         topology.addProcessor(WINDOW_NODE, (ProcessorSupplier) () -> new WindowNode(buffers, settings.windowSizeMs(),
                 settings.graceMs(), listener, config.attributionKeys(), config.attributionMaxValues()), PRICE_NODE);
-        topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
-                config.teamEviction(), buffers, committed, capacity), WINDOW_NODE);
+        Object evaluation = config.asMap().get(BENCH_EVALUATION);
+        if (evaluation == null || Boolean.parseBoolean(evaluation.toString().strip())) {
+            topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) () -> new EvaluateNode(settings, catalog, listener,
+                    config.teamEviction(), buffers, committed, capacity), WINDOW_NODE);
+        } else {
+            topology.addProcessor(EVALUATE_NODE, (ProcessorSupplier) NoEvaluation::new, WINDOW_NODE);
+        }
         // no record caches: the nodes buffer open windows and team states as objects and write them once a commit
         topology.addStateStore(CommitHookStore.builder(COMMIT_HOOK_STORE), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_IDS_STORE),
@@ -181,6 +191,13 @@ public final class SpendTopology {
                     topics.callCosts().valueSerde().serializer(), PRICE_NODE);
         }
         return topology;
+    }
+
+    /** {@value #BENCH_EVALUATION}=false: what the window node hands on to evaluation is dropped. */
+    static final class NoEvaluation implements Processor<String, Object, String, Object> {
+        @Override
+        public void process(Record<String, Object> record) {
+        }
     }
 
     /** Keeps the global price store and the shared in-memory catalog in step. */
