@@ -7,7 +7,6 @@ import io.spendmonitor.schemas.registry.RestSchemaRegistryClient;
 import io.spendmonitor.schemas.registry.SchemaRegistrySettings;
 import io.spendmonitor.streams.SpendApplication;
 import io.spendmonitor.streams.config.SpendConfig;
-import io.spendmonitor.streams.topology.SpendListener;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -335,17 +334,9 @@ public final class BenchCommand implements Runnable {
     }
 
     private double fullTopology(Map<String, Object> config, String prefix) {
-        LongAdder processed = new LongAdder();
-        AtomicLong first = new AtomicLong();
-        SpendListener counting = new SpendListener() {
-            @Override
-            public void processed() {
-                if (first.get() == 0) {
-                    first.compareAndSet(0, System.nanoTime());
-                }
-                processed.increment();
-            }
-        };
+        CountingListener counting = new CountingListener();
+        LongAdder processed = counting.processed;
+        AtomicLong first = counting.first;
         Map<String, Object> props = streamsConfig(config, prefix + "spend-monitor");
         props.put(SpendApplication.CREATE_TOPICS, "false");
         try (SpendApplication app = new SpendApplication(SpendConfig.of(props), counting)) {

@@ -2,7 +2,6 @@ package io.spendmonitor.cli;
 
 import io.spendmonitor.streams.SpendApplication;
 import io.spendmonitor.streams.config.SpendConfig;
-import io.spendmonitor.streams.topology.SpendListener;
 import org.apache.kafka.streams.KafkaStreams;
 
 import java.io.Reader;
@@ -35,17 +34,9 @@ final class BenchOwnJvm {
         long timeoutS = Long.parseLong(args[2]);
         Map<String, Object> config = new HashMap<>();
         p.forEach((k, v) -> config.put(k.toString(), v));
-        LongAdder processed = new LongAdder();
-        AtomicLong first = new AtomicLong();
-        SpendListener counting = new SpendListener() {
-            @Override
-            public void processed() {
-                if (first.get() == 0) {
-                    first.compareAndSet(0, System.nanoTime());
-                }
-                processed.increment();
-            }
-        };
+        CountingListener counting = new CountingListener();
+        LongAdder processed = counting.processed;
+        AtomicLong first = counting.first;
         SpendApplication app = new SpendApplication(SpendConfig.of(config), counting);
         app.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutS);

@@ -406,6 +406,15 @@ class BrokerFailoverIntegrationTest {
                                 ps.producerEpoch(), ps.currentTransactionStartOffset()))));
             }
             out.append(inputAndDeadLetters(topics));
+            // what admit dropped without a dead letter: copies of ids it holds for open windows
+            try {
+                String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(service.url() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                metrics.lines().filter(l -> l.startsWith("spend_events_duplicate_total") || l.startsWith("spend_events_rejected_total")
+                        || l.startsWith("spend_evaluations_failed_total")).forEach(l -> out.append("\n  ").append(l));
+            } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+                out.append("\n  metrics unavailable: ").append(e);
+            }
             out.append("\n  state ").append(service.state());
             service.application().streams().metadataForLocalThreads().forEach(t -> out.append("\n  ").append(t.threadName())
                     .append(' ').append(t.threadState()).append(" active ").append(t.activeTasks().stream()
