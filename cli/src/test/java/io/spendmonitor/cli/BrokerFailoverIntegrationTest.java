@@ -62,7 +62,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -303,10 +302,10 @@ class BrokerFailoverIntegrationTest {
                         .setInputTokens(1000).setOutputTokens(1000).build()).toCompletableFuture());
             }
             long down = System.nanoTime();
-            // 20 s with one broker of three: nothing acknowledged, nothing dropped, the sends wait
-            TimeUnit.SECONDS.sleep(20);
-            assertThat(during).as("acknowledged below min.insync.replicas")
-                    .noneMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+            // 20 s with one broker of three: nothing acknowledged (checked all along), nothing dropped, the sends wait
+            await().during(Duration.ofSeconds(20)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(during).as("acknowledged below min.insync.replicas")
+                            .noneMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
             assertThat(publisher.meterRegistry().find(SpendPublisher.DROPPED_METER).counters())
                     .allSatisfy(c -> assertThat(c.count()).isZero());
             for (EmbeddedKafkaBroker b : cluster.brokers().subList(1, 3)) {
@@ -546,9 +545,13 @@ class BrokerFailoverIntegrationTest {
         private final Admin admin;
         private final String group;
         private final String topic;
-        private final AtomicBoolean running = new AtomicBoolean(true);
         private final List<long[]> samples = java.util.Collections.synchronizedList(new ArrayList<>()); // {nanos, committed, end}
-        private Thread thread;
+        /** One sample every 100 ms, on a thread of its own. */
+        private final java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "failover-progress");
+            t.setDaemon(true);
+            return t;
+        });
 
         ProgressMonitor(Admin admin, String group, String topic) {
             this.admin = admin;
@@ -557,36 +560,30 @@ class BrokerFailoverIntegrationTest {
         }
 
         void start() {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    try {
-                        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                                .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-                        long sum = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-                                .mapToLong(e -> e.getValue().offset()).sum();
-                        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                        for (int p = 0; p < 6; p++) {
-                            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-                        }
-                        long end = admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).values().stream()
-                                .mapToLong(i -> i.offset()).sum();
-                        samples.add(new long[] {System.nanoTime(), sum, end});
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    } catch (Exception e) {
-                        // a broker is down or a coordinator moved: this sample is missing, which the stall covers
+            sampler.scheduleWithFixedDelay(() -> {
+                try {
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                            .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+                    long sum = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+                            .mapToLong(e -> e.getValue().offset()).sum();
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    for (int p = 0; p < 6; p++) {
+                        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
                     }
+                    long end = admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS).values().stream()
+                            .mapToLong(i -> i.offset()).sum();
+                    samples.add(new long[] {System.nanoTime(), sum, end});
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    // a broker is down or a coordinator moved: this sample is missing, which the stall covers
                 }
-            }, "failover-progress");
-            thread.setDaemon(true);
-            thread.start();
+            }, 0, 100, TimeUnit.MILLISECONDS);
         }
 
         void stop() throws InterruptedException {
-            running.set(false);
-            thread.interrupt();
-            thread.join(10_000);
+            sampler.shutdownNow();
+            sampler.awaitTermination(10, TimeUnit.SECONDS);
         }
 
         int sampleCount() {

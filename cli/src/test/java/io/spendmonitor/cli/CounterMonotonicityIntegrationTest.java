@@ -35,7 +35,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -91,26 +90,21 @@ class CounterMonotonicityIntegrationTest {
         }
 
         Map<String, List<Seen>> seen = new ConcurrentHashMap<>();
-        AtomicBoolean scraping = new AtomicBoolean(true);
         Map<String, Integer> ports = Map.of("A", portA, "B", portB);
-        Thread scraper = new Thread(() -> {
-            while (scraping.get()) {
-                ports.forEach((instance, port) -> scrape(instance, port, seen));
-                sleep(500);
-            }
-        }, "scraper");
+        // one thread scrapes both apps every 0.5 s, one publishes a batch of calls every 0.2 s
+        java.util.concurrent.ScheduledExecutorService scraper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        java.util.concurrent.ScheduledExecutorService publisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
 
         Process prometheus = prometheus(dir, portA, portB);
         String prom = "http://127.0.0.1:" + prometheusPort;
         List<Process> apps = new CopyOnWriteArrayList<>();
-        AtomicBoolean publishing = new AtomicBoolean(true);
         AtomicLong published = new AtomicLong();
-        Thread publisher = new Thread(() -> publish(prefix, publishing, published), "publisher");
-        try {
+        try (KafkaProducer<String, SpecificRecord> producer = producer()) {
             apps.add(start(dir, prefix, "A", portA, 0));
             apps.add(start(dir, prefix, "B", portB, 0));
-            scraper.start();
-            publisher.start();
+            scraper.scheduleWithFixedDelay(() -> ports.forEach((instance, port) -> scrape(instance, port, seen)), 0, 500,
+                    TimeUnit.MILLISECONDS);
+            publisher.scheduleWithFixedDelay(() -> publishBatch(producer, prefix, published), 0, 200, TimeUnit.MILLISECONDS);
             // both export teams (the work is shared), with open windows' money in them
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                     .until(() -> teamsExportedBy("A", seen) > 0 && teamsExportedBy("B", seen) > 0);
@@ -130,8 +124,9 @@ class CounterMonotonicityIntegrationTest {
             // calls keep flowing while A owns teams again: 500 more published after the takeback
             long atTakeback = published.get();
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> published.get() >= atTakeback + 500);
-            publishing.set(false);
-            publisher.join(30_000);
+            // stop publishing: the batch under way finishes, no other starts
+            publisher.shutdown();
+            assertThat(publisher.awaitTermination(30, TimeUnit.SECONDS)).as("the last batch published").isTrue();
 
             // every call: 1000 * 0.15 / 1e6 + 500 * 0.60 / 1e6 = $0.00045; 1000 input tokens
             long calls = published.get();
@@ -154,9 +149,9 @@ class CounterMonotonicityIntegrationTest {
         } finally {
             prometheus.destroy();
             prometheus.waitFor(10, TimeUnit.SECONDS);
-            publishing.set(false);
-            scraping.set(false);
-            scraper.join(10_000);
+            publisher.shutdownNow();
+            scraper.shutdown();
+            scraper.awaitTermination(10, TimeUnit.SECONDS);
             apps.forEach(Process::destroyForcibly);
         }
 
@@ -178,22 +173,18 @@ class CounterMonotonicityIntegrationTest {
 
     }
 
-    private void publish(String prefix, AtomicBoolean publishing, AtomicLong published) {
-        try (KafkaProducer<String, SpecificRecord> producer = producer()) {
-            long i = 0;
-            while (publishing.get()) {
-                for (int n = 0; n < 50; n++, i++) {
-                    String team = "team-" + (i % TEAMS);
-                    // 20 calls per second of event time: windows keep closing as the stream moves on
-                    producer.send(new ProducerRecord<>(prefix + "llm.token-usage", team, TokenUsage.newBuilder()
-                            .setEventId("mono-" + i).setTimestamp(T0.plusMillis(i * 50)).setTeam(team).setApplication("app")
-                            .setProvider("openai").setModel("gpt-4o-mini").setInputTokens(1000).setOutputTokens(500).build()));
-                }
-                producer.flush(); // acks=all, idempotent: every call sent is in the topic
-                published.set(i);
-                sleep(200);
-            }
+    /** 50 more calls; {@code published} counts the calls in the topic (runs on the one publisher thread). */
+    private static void publishBatch(KafkaProducer<String, SpecificRecord> producer, String prefix, AtomicLong published) {
+        long i = published.get();
+        for (int n = 0; n < 50; n++, i++) {
+            String team = "team-" + (i % TEAMS);
+            // 20 calls per second of event time: windows keep closing as the stream moves on
+            producer.send(new ProducerRecord<>(prefix + "llm.token-usage", team, TokenUsage.newBuilder()
+                    .setEventId("mono-" + i).setTimestamp(T0.plusMillis(i * 50)).setTeam(team).setApplication("app")
+                    .setProvider("openai").setModel("gpt-4o-mini").setInputTokens(1000).setOutputTokens(500).build()));
         }
+        producer.flush(); // acks=all, idempotent: every call sent is in the topic
+        published.set(i);
     }
 
     private static void scrape(String instance, int port, Map<String, List<Seen>> seen) {
@@ -331,11 +322,5 @@ class CounterMonotonicityIntegrationTest {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
+
 }
