@@ -28,6 +28,11 @@ public final class BudgetKeys {
         return team + SEPARATOR;
     }
 
+    /** Whether the budget is a team's own (no label). */
+    public static boolean isTeamBudget(TeamBudget budget) {
+        return budget.getLabel() == null || budget.getLabel().isEmpty();
+    }
+
     /** The budget's one label, or null for a team budget; a label of more than one entry is refused. */
     public static Map.Entry<String, String> label(TeamBudget budget) {
         Map<String, String> label = budget.getLabel();

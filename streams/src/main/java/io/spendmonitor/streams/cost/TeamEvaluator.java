@@ -55,8 +55,6 @@ public final class TeamEvaluator {
         }
     }
 
-    /** Label budgets a team may have in force; more are ignored (the first by label, in order). */
-    public static final int MAX_LABEL_BUDGETS = 100;
 
     /**
      * @param window      the team's finalized window ending at {@code windowEndMs}, or null when it had no data
@@ -348,10 +346,7 @@ public final class TeamEvaluator {
         budgetPeriods(team, null, state.day, state.month, windowDay, spend, budget.dailyUsd(), budget.monthlyUsd(), windowEndMs, transitions);
         // label budgets: the state of a label whose budget is gone is dropped (bounded by the budgets in force)
         java.util.Set<String> inForce = new java.util.HashSet<>();
-        for (LabelBudget lb : budget.labels()) {
-            if (inForce.size() >= MAX_LABEL_BUDGETS) {
-                break;
-            }
+        for (LabelBudget lb : budget.labels()) { // bounded by the store's reader (TeamBudgets)
             inForce.add(lb.label());
             Map<String, TeamWindow.Attributed> values = window.attribution().get(lb.key());
             TeamWindow.Attributed a = values == null ? null : values.get(lb.value());

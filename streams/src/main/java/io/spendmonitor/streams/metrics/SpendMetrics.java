@@ -177,22 +177,17 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
                 alertActive.set(s.spike.firing ? 1 : 0, "team", entry.getKey(), "type", AlertType.SPEND_SPIKE.name(), "subject", "api-cost");
             }
             TeamBudget budget = budgets.get(entry.getKey());
-            if (budget != null && (budget.getLabel() == null || budget.getLabel().isEmpty())) {
+            if (budget != null && io.spendmonitor.schemas.BudgetKeys.isTeamBudget(budget)) {
                 budget(budgetUsed, alertActive, entry.getKey(), "day", s.day, budget.getDailyUsd());
                 budget(budgetUsed, alertActive, entry.getKey(), "month", s.month, budget.getMonthlyUsd());
             }
             // label budgets: their state exists while a budget is in force
             String prefix = io.spendmonitor.schemas.BudgetKeys.labelPrefix(entry.getKey());
-            s.labelDay.forEach((label, p) -> {
+            s.labelDay.forEach((label, day) -> {
                 TeamBudget lb = budgets.get(prefix + label);
                 if (lb != null) {
-                    labelBudget(labelBudgetUsed, alertActive, entry.getKey(), label, "day", p, lb.getDailyUsd());
-                }
-            });
-            s.labelMonth.forEach((label, p) -> {
-                TeamBudget lb = budgets.get(prefix + label);
-                if (lb != null) {
-                    labelBudget(labelBudgetUsed, alertActive, entry.getKey(), label, "month", p, lb.getMonthlyUsd());
+                    labelBudget(labelBudgetUsed, alertActive, entry.getKey(), label, "day", day, lb.getDailyUsd());
+                    labelBudget(labelBudgetUsed, alertActive, entry.getKey(), label, "month", s.labelMonth.get(label), lb.getMonthlyUsd());
                 }
             });
         }
@@ -288,7 +283,7 @@ public final class SpendMetrics implements SpendListener, MultiCollector {
 
     private static void labelBudget(Series used, Series active, String team, String label, String period, TeamState.BudgetPeriod p,
                                     BigDecimal budgetUsd) {
-        if (budgetUsd == null || budgetUsd.signum() <= 0 || p.period == null) {
+        if (budgetUsd == null || budgetUsd.signum() <= 0 || p == null || p.period == null) {
             return;
         }
         used.set(p.spendUsd.divide(budgetUsd, MathContext.DECIMAL64).doubleValue(), "team", team, "label", label, "period", period);

@@ -137,11 +137,13 @@ public final class TeamQueries {
                 SpendTopology.WINDOW_STORE, QueryableStoreTypes.windowStore())));
     }
 
-    private Optional<TeamBudget> budget(String team) {
-        ReadOnlyKeyValueStore<String, TeamBudget> budgets = store(SpendTopology.BUDGET_STORE, ks -> ks.store(
+    private ReadOnlyKeyValueStore<String, TeamBudget> budgetStore() {
+        return store(SpendTopology.BUDGET_STORE, ks -> ks.store(
                 StoreQueryParameters.fromNameAndType(SpendTopology.BUDGET_STORE, QueryableStoreTypes.keyValueStore())));
-        // a label budget written under the team's own key is not the team's budget
-        return Optional.ofNullable(budgets.get(team)).filter(b -> b.getLabel() == null || b.getLabel().isEmpty());
+    }
+
+    private Optional<TeamBudget> budget(String team) {
+        return Optional.ofNullable(io.spendmonitor.streams.topology.TeamBudgets.own(budgetStore(), team));
     }
 
     /** A line per team this instance owns. */
@@ -336,10 +338,11 @@ public final class TeamQueries {
         long spanMs = to - from;
         Map<String, ModelSum> models = new java.util.TreeMap<>();
         Map<String, DeploymentSum> deployments = new java.util.TreeMap<>();
-        Map<String, Map<String, ModelSum>> labels = new java.util.TreeMap<>();
+        Map<String, Map<String, TeamWindow.Attributed>> labels = new java.util.TreeMap<>();
         for (TeamWindow w : span) {
             w.attribution().forEach((key, values) -> values.forEach((value, a) -> {
-                ModelSum sum = labels.computeIfAbsent(key, k -> new java.util.TreeMap<>()).computeIfAbsent(value, v -> new ModelSum(key, value));
+                TeamWindow.Attributed sum = labels.computeIfAbsent(key, k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(value, v -> new TeamWindow.Attributed());
                 sum.cost.add(a.cost);
                 sum.calls += a.calls;
                 sum.tokens += a.tokens;
@@ -374,11 +377,12 @@ public final class TeamQueries {
                     d.tokens));
         });
         List<ApiAnswers.LabelSpend> attribution = new ArrayList<>();
-        labels.forEach((key, values) -> values.values().stream()
-                .sorted(java.util.Comparator.comparing((ModelSum m) -> m.cost.value()).reversed().thenComparing(m -> m.model))
+        labels.forEach((key, values) -> values.entrySet().stream()
+                .sorted(java.util.Comparator.comparing((Map.Entry<String, TeamWindow.Attributed> e) -> e.getValue().cost.value())
+                        .reversed().thenComparing(Map.Entry::getKey))
                 .limit(TOP_LABEL_VALUES)
-                .forEach(m -> attribution.add(new ApiAnswers.LabelSpend(key, m.model, usd(Money.usdNanos(m.cost)),
-                        perHour(m.cost.value(), spanMs), m.calls, m.tokens))));
+                .forEach(e -> attribution.add(new ApiAnswers.LabelSpend(key, e.getKey(), usd(Money.usdNanos(e.getValue().cost)),
+                        perHour(e.getValue().cost.value(), spanMs), e.getValue().calls, e.getValue().tokens))));
         return new ApiAnswers.Breakdown(Instant.ofEpochMilli(from).toString(), Instant.ofEpochMilli(to).toString(), minutes,
                 modelSpend, deploymentSpend, attribution);
     }
@@ -520,7 +524,7 @@ public final class TeamQueries {
     private ApiAnswers.BudgetView budgetOf(String team, TeamState s) {
         Optional<TeamBudget> b = budget(team);
         List<ApiAnswers.LabelBudgetView> labels = new ArrayList<>();
-        labelBudgets(team).forEach((label, budget) -> labels.add(new ApiAnswers.LabelBudgetView(label,
+        io.spendmonitor.streams.topology.TeamBudgets.labels(budgetStore(), team).forEach((label, budget) -> labels.add(new ApiAnswers.LabelBudgetView(label,
                 period(s.labelDay.getOrDefault(label, new TeamState.BudgetPeriod()), budget.getDailyUsd(), s.lastEvaluatedMs),
                 period(s.labelMonth.getOrDefault(label, new TeamState.BudgetPeriod()), budget.getMonthlyUsd(), s.lastEvaluatedMs))));
         if (b.isEmpty() && labels.isEmpty()) {
@@ -530,23 +534,6 @@ public final class TeamQueries {
                 b.map(t -> period(s.month, t.getMonthlyUsd(), s.lastEvaluatedMs)).orElse(null), labels);
     }
 
-    /** The team's label budgets by label ({@code customer=acme}), in key order. */
-    private Map<String, TeamBudget> labelBudgets(String team) {
-        ReadOnlyKeyValueStore<String, TeamBudget> budgets = store(SpendTopology.BUDGET_STORE, ks -> ks.store(
-                StoreQueryParameters.fromNameAndType(SpendTopology.BUDGET_STORE, QueryableStoreTypes.keyValueStore())));
-        Map<String, TeamBudget> result = new LinkedHashMap<>();
-        try (KeyValueIterator<String, TeamBudget> it = budgets.prefixScan(io.spendmonitor.schemas.BudgetKeys.labelPrefix(team),
-                new org.apache.kafka.common.serialization.StringSerializer())) {
-            while (it.hasNext() && result.size() < io.spendmonitor.streams.cost.TeamEvaluator.MAX_LABEL_BUDGETS) {
-                TeamBudget b = it.next().value;
-                if (b != null && team.equals(b.getTeam()) && b.getLabel() != null && b.getLabel().size() == 1) {
-                    var e = b.getLabel().entrySet().iterator().next();
-                    result.put(e.getKey() + "=" + e.getValue(), b);
-                }
-            }
-        }
-        return result;
-    }
 
     private ApiAnswers.BudgetPeriodView period(TeamState.BudgetPeriod p, BigDecimal budget, long evaluatedUpTo) {
         boolean current = isCurrent(p, evaluatedUpTo);

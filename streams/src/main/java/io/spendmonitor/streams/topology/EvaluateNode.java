@@ -284,35 +284,17 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     }
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {
-        TeamBudget stored = budgets.get(team);
-        boolean inForce = stored != null && stored.getEffectiveFrom().toEpochMilli() < windowEnd
-                && (stored.getLabel() == null || stored.getLabel().isEmpty()); // a label budget under a team key is not the team's
-        return new TeamEvaluator.Budget(inForce ? stored.getDailyUsd() : null, inForce ? stored.getMonthlyUsd() : null,
-                labelBudgets(team, windowEnd));
-    }
-
-    /** The team's label budgets in force at {@code windowEnd} (keys: team, U+001F, key=value; a small range of the store). */
-    private List<TeamEvaluator.LabelBudget> labelBudgets(String team, long windowEnd) {
+        TeamBudget own = TeamBudgets.own(budgets, team);
+        boolean inForce = own != null && own.getEffectiveFrom().toEpochMilli() < windowEnd;
+        // the label budgets in force at windowEnd (a small range of the store)
         List<TeamEvaluator.LabelBudget> labels = new ArrayList<>();
-        try (var it = budgets.prefixScan(io.spendmonitor.schemas.BudgetKeys.labelPrefix(team),
-                new org.apache.kafka.common.serialization.StringSerializer())) {
-            while (it.hasNext() && labels.size() < TeamEvaluator.MAX_LABEL_BUDGETS) {
-                TeamBudget b = it.next().value;
-                if (b == null || !team.equals(b.getTeam()) || b.getEffectiveFrom().toEpochMilli() >= windowEnd) {
-                    continue;
-                }
-                Map.Entry<String, String> label;
-                try {
-                    label = io.spendmonitor.schemas.BudgetKeys.label(b);
-                } catch (IllegalArgumentException e) {
-                    continue; // a label of several entries: publish refuses it; written by hand, it is ignored
-                }
-                if (label != null) {
-                    labels.add(new TeamEvaluator.LabelBudget(label.getKey(), label.getValue(), b.getDailyUsd(), b.getMonthlyUsd()));
-                }
+        TeamBudgets.labels(budgets, team).forEach((label, b) -> {
+            if (b.getEffectiveFrom().toEpochMilli() < windowEnd) {
+                Map.Entry<String, String> kv = io.spendmonitor.schemas.BudgetKeys.label(b);
+                labels.add(new TeamEvaluator.LabelBudget(kv.getKey(), kv.getValue(), b.getDailyUsd(), b.getMonthlyUsd()));
             }
-        }
-        return labels;
+        });
+        return new TeamEvaluator.Budget(inForce ? own.getDailyUsd() : null, inForce ? own.getMonthlyUsd() : null, labels);
     }
 
     static SpendAlert toAvro(AlertTransition t) {
