@@ -64,7 +64,9 @@ public final class ContainerCluster implements KafkaCluster {
                 // a listener the registry container reaches by alias on the shared network
                 .withListener(KAFKA_ALIAS + ":" + KAFKA_INTERNAL_PORT)
                 .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
-                .withEnv("KAFKA_NUM_PARTITIONS", "6");
+                .withEnv("KAFKA_NUM_PARTITIONS", "6")
+                // retention enforced within a second, as on the embedded broker (EmbeddedKafkaBroker)
+                .withEnv("KAFKA_LOG_RETENTION_CHECK_INTERVAL_MS", "1000");
         GenericContainer<?> registry = new GenericContainer<>(DockerImageName.parse(registryImage))
                 .withNetwork(network)
                 .withNetworkAliases("schema-registry")

@@ -364,6 +364,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // retention enforced within a second (Kafka's default looks every 5 minutes, the first time
+        // 30 s after start): a record a topic's retention.ms deletes is gone before a test or the demo
+        // reads it, instead of only in runs that happen to last past the next check
+        p.put("log.retention.check.interval.ms", "1000");
+        p.put("log.initial.task.delay.ms", "1000");
         return p;
     }
 

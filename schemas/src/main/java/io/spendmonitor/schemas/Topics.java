@@ -32,6 +32,14 @@ public final class Topics {
 
     /** Topic config that bounds how far ahead of the broker's clock a record timestamp may be. */
     public static final String FUTURE_TIMESTAMPS = "message.timestamp.after.max.ms";
+    /**
+     * Kafka's topic setting for whose clock stamps a record. Results and changelogs are stamped when
+     * the broker appends them ({@link #APPEND_TIME}): Kafka deletes by timestamp, and these records
+     * carry event time, so a backfill of last month's calls had its windows, alerts and changelog
+     * records deleted by the broker's next retention check, minutes after they were written.
+     */
+    public static final String TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String APPEND_TIME = "LogAppendTime";
 
     private static final Pattern LEGAL_PREFIX = Pattern.compile("[a-zA-Z0-9._-]*");
 
@@ -57,11 +65,13 @@ public final class Topics {
         Map<String, String> compacted = Map.of("cleanup.policy", "compact");
         // event topics keep a week: a back-dated event keeps its produce time as Kafka timestamp
         Map<String, String> events = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
-        // results carry event time as their timestamp; an event may be ahead of the broker's clock
-        // (the topology refuses those more than spend.timestamp.max-ahead ahead), which Kafka 4's
-        // default message.timestamp.after.max.ms (1 h) would refuse
+        // results are written with event time as their timestamp; the broker stamps them with its own
+        // clock (APPEND_TIME), so retention counts from when they were written, whatever minute they
+        // describe (the payload carries the window); future timestamps are allowed for a broker or a
+        // topic that keeps CreateTime (an event may be ahead of the broker's clock, which Kafka 4's
+        // default message.timestamp.after.max.ms of 1 h would refuse)
         Map<String, String> results = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
-                FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE));
+                FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE), TIMESTAMP_TYPE, APPEND_TIME);
         this.tokenUsage = new TopicSpec<>(prefix + "llm.token-usage", key,
                 AvroSerde.specific(TokenUsage.class, registry, serdeConfig, false), false, events);
         this.gpuUtilization = new TopicSpec<>(prefix + "gpu.utilization", key,
@@ -74,7 +84,8 @@ public final class Topics {
                 AvroSerde.specific(TeamCostWindow.class, registry, serdeConfig, false), false, results);
         this.alerts = new TopicSpec<>(prefix + "spend.alerts", key,
                 AvroSerde.specific(SpendAlert.class, registry, serdeConfig, false), false,
-                Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
+                Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE),
+                        TIMESTAMP_TYPE, APPEND_TIME));
         this.deadLetterValues = new io.spendmonitor.schemas.serde.AvroSerializer<>(registry, new AvroSerdeConfig(
                 serdeConfig.autoRegisterSchemas(), serdeConfig.keySubjectStrategy(),
                 io.spendmonitor.schemas.serde.SubjectNameStrategy.TOPIC_RECORD), false);
@@ -82,7 +93,8 @@ public final class Topics {
         this.callCosts = new TopicSpec<>(prefix + "spend.call-costs", key,
                 AvroSerde.specific(io.spendmonitor.avro.CallCost.class, registry, serdeConfig, false), false, results);
         this.deadLetter = new TopicSpec<>(prefix + "spend.dead-letter", Serdes.ByteArray(), Serdes.ByteArray(), false,
-                Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
+                Map.of("retention.ms", String.valueOf(14L * 24 * 3600 * 1000), FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE),
+                        TIMESTAMP_TYPE, APPEND_TIME));
     }
 
     /** The topics under the prefix in {@code config} (none by default), with serdes on {@code registry}. */

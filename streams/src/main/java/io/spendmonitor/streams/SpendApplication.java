@@ -63,16 +63,26 @@ public final class SpendApplication implements AutoCloseable {
 
     /** @param committed where the live spend of this instance's teams is published once committed (for the metrics) */
     public SpendApplication(SpendConfig config, SpendListener listener, CommittedSpend committed) {
+        this(config, listener, committed, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * @param producers wraps each producer Kafka Streams asks for, before anything else sees it (the
+     *                  fault-injection tests use it to make sends and commits fail the way a broker can)
+     */
+    SpendApplication(SpendConfig config, SpendListener listener, CommittedSpend committed,
+                     java.util.function.UnaryOperator<Producer<byte[], byte[]>> producers) {
         this.config = config;
         this.registry = new RestSchemaRegistryClient(SchemaRegistrySettings.fromConfig(config.asMap()));
         this.topics = Topics.fromConfig(config.asMap(), registry);
         this.topology = SpendTopology.build(config, topics, catalog, listener, System::currentTimeMillis, committed);
         Properties props = SpendStreamsConfig.properties(config, listener);
-        this.streams = new KafkaStreams(topology, props, new Clients(committed));
+        this.streams = new KafkaStreams(topology, props, new Clients(committed, producers));
     }
 
     /** Kafka's own clients; each stream thread's producer tells {@link CommittedSpend} when its transactions commit. */
-    private record Clients(CommittedSpend committed) implements KafkaClientSupplier {
+    private record Clients(CommittedSpend committed, java.util.function.UnaryOperator<Producer<byte[], byte[]>> producers)
+            implements KafkaClientSupplier {
         @Override
         public Admin getAdmin(Map<String, Object> config) {
             return Admin.create(config);
@@ -80,7 +90,7 @@ public final class SpendApplication implements AutoCloseable {
 
         @Override
         public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-            return committed.transactional(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()),
+            return committed.transactional(producers.apply(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())),
                     config.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG) != null);
         }
 
@@ -151,11 +161,66 @@ public final class SpendApplication implements AutoCloseable {
                     }
                 }
             }
+            stampOnAppend(admin, existing);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (Exception e) {
             throw new IllegalStateException("cannot check or create the spend-monitor topics: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Topics made by an older version keep event time as their records' timestamps, which the broker's
+     * retention deletes by (a backfill's results were gone minutes after they were written): the
+     * results topics and the window stores' changelogs that exist already are switched to the
+     * broker's clock ({@link Topics#TIMESTAMP_TYPE}). Without the right to alter them, it says what to run.
+     */
+    private void stampOnAppend(Admin admin, Set<String> existing) throws InterruptedException {
+        List<String> names = new ArrayList<>();
+        for (TopicSpec<?, ?> spec : topics.all()) {
+            if (Topics.APPEND_TIME.equals(spec.configs().get(Topics.TIMESTAMP_TYPE)) && existing.contains(spec.name())) {
+                names.add(spec.name());
+            }
+        }
+        Object appId = config.asMap().get("application.id");
+        for (String store : SpendTopology.APPEND_TIME_STORES) {
+            String changelog = appId + "-" + store + "-changelog";
+            if (existing.contains(changelog)) {
+                names.add(changelog);
+            }
+        }
+        if (names.isEmpty()) {
+            return;
+        }
+        List<org.apache.kafka.common.config.ConfigResource> stale = new ArrayList<>();
+        try {
+            var described = admin.describeConfigs(names.stream()
+                    .map(n -> new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, n))
+                    .toList()).all().get(30, TimeUnit.SECONDS);
+            described.forEach((resource, topicConfig) -> {
+                var type = topicConfig.get(Topics.TIMESTAMP_TYPE);
+                if (type == null || !Topics.APPEND_TIME.equals(type.value())) {
+                    stale.add(resource);
+                }
+            });
+            if (stale.isEmpty()) {
+                return;
+            }
+            Map<org.apache.kafka.common.config.ConfigResource, java.util.Collection<org.apache.kafka.clients.admin.AlterConfigOp>> ops = new HashMap<>();
+            stale.forEach(r -> ops.put(r, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry(Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME),
+                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))));
+            admin.incrementalAlterConfigs(ops).all().get(30, TimeUnit.SECONDS);
+            log.info("{}={} set on {}: their records carry event time, which retention would delete by",
+                    Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME, stale.stream().map(org.apache.kafka.common.config.ConfigResource::name).toList());
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            log.warn("could not check or set {}={} on {} ({}); records of back-dated events may be deleted by retention "
+                            + "before they are read: run kafka-configs.sh --alter --entity-type topics --entity-name <topic> "
+                            + "--add-config {}={} for each", Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME,
+                    stale.isEmpty() ? names : stale.stream().map(org.apache.kafka.common.config.ConfigResource::name).toList(),
+                    cause.toString(), Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME);
         }
     }
 

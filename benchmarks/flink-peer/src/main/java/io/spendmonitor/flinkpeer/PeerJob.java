@@ -205,9 +205,10 @@ public final class PeerJob {
         Map<String, Object> props = new HashMap<>(s.kafka());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
-            // like spend.team-costs: records carry event time, which may be ahead of the broker's clock
+            // like spend.team-costs: records carry event time, which may be ahead of the broker's clock or,
+            // in a replay, older than retention: the broker stamps them on append
             NewTopic topic = new NewTopic(s.outputTopic(), java.util.Optional.empty(), java.util.Optional.empty())
-                    .configs(Map.of(Topics.FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE)));
+                    .configs(Map.of(Topics.FUTURE_TIMESTAMPS, String.valueOf(Long.MAX_VALUE), Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME));
             admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

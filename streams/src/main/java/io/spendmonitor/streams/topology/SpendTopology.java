@@ -16,6 +16,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The spend topology. Every input topic is keyed by team, so all per-team work happens on the
@@ -69,6 +71,15 @@ public final class SpendTopology {
     public static final String REPEAT_STORE = "team-repeats";
     /** Each team's repeat share and cacheable cost as of its last final window ({@link io.spendmonitor.streams.repeats.RepeatTotals}). */
     public static final String REPEAT_TOTALS_STORE = "team-repeat-totals";
+    /**
+     * The changelog setting of the window stores: Kafka Streams stamps a changelog record with the
+     * event time of the record being processed and gives a window store's changelog time-based
+     * retention (the store's plus a day); stamped by the broker instead, a backfill's open windows
+     * are not deleted from the changelog before they are final (see {@link Topics#TIMESTAMP_TYPE}).
+     */
+    static final Map<String, String> APPEND_TIME_CHANGELOG = Map.of(Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME);
+    /** The stores whose changelogs are stamped by the broker (the window stores). */
+    public static final List<String> APPEND_TIME_STORES = List.of(WINDOW_STORE, BREAKEVEN_STORE, REPEAT_STORE);
     /**
      * Benchmarks only: false replaces {@code evaluate} by a node that drops what it gets (no break-even,
      * no alerts, no live spend), so {@code bench} compares the per-event path with a peer that skips evaluation.
@@ -150,7 +161,7 @@ public final class SpendTopology {
                 Serdes.String(), Serdes.ByteArray()), ADMIT_NODE, WINDOW_NODE);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(WINDOW_STORE, windowRetention, settings.windowSize(), false),
-                Serdes.String(), StateSerdes.teamWindow()), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
+                Serdes.String(), StateSerdes.teamWindow()).withLoggingEnabled(APPEND_TIME_CHANGELOG), ADMIT_NODE, WINDOW_NODE, EVALUATE_NODE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TEAM_STATE_STORE),
                 Serdes.String(), StateSerdes.teamState()), EVALUATE_NODE);
         Duration breakEvenRetention = config.duration(BreakEvenHistory.RETENTION);
@@ -162,14 +173,15 @@ public final class SpendTopology {
                 // and evaluated minute, made the whole topology several times slower (its segments' memtables share
                 // the bounded write buffer with every other store); a few hours of small points fit in memory
                 Stores.inMemoryWindowStore(BREAKEVEN_STORE, breakEvenRetention, settings.windowSize(), false),
-                Serdes.String(), BreakEvenHistory.serde()), EVALUATE_NODE);
+                Serdes.String(), BreakEvenHistory.serde()).withLoggingEnabled(APPEND_TIME_CHANGELOG), EVALUATE_NODE);
         // the sketches must outlive the horizon plus the grace (a window closes up to a grace after it ends)
         Duration repeatRetention = repeatsHorizon.plus(settings.windowSize()).plusMillis(settings.graceMs());
         topology.addStateStore(Stores.windowStoreBuilder(
                 // in memory (changelogged): a persistent store a topology without prompt hashes never writes has no
                 // checkpointed offset, and exactly-once then takes the task for corrupted at every restart
                 Stores.inMemoryWindowStore(REPEAT_STORE, repeatRetention, settings.windowSize(), false),
-                Serdes.String(), io.spendmonitor.streams.repeats.RepeatWindow.serde()), WINDOW_NODE);
+                Serdes.String(), io.spendmonitor.streams.repeats.RepeatWindow.serde()).withLoggingEnabled(APPEND_TIME_CHANGELOG),
+                WINDOW_NODE);
         // in memory (one small entry a team): a persistent store that a topology without prompt hashes never writes
         // has no checkpointed offset, and under exactly-once Kafka Streams then takes the whole task for corrupted
         // at every restart (wiped and restored)
