@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *       and every id counted in it is in {@code ids} (so a duplicate of a counted event is found
  *       while its window is open; once the window is final a copy of the event is late).</li>
  *   <li>The stores equal the buffer as of the last {@link #flush()}: windows changed since are in
- *       {@code dirty}; an open window's ids {@code [0, storedIds)} are in the id store, in chunks.</li>
+ *       {@code dirty}; an open window's ids {@code [0, storedIds)} are in the id store, in chunks
+ *       {@code 0..lastChunk} of consecutive ids, the last one starting at {@code lastChunkFrom}.</li>
  *   <li>{@link #discard()} forgets everything; the next use reads the stores again (Kafka Streams
  *       throws a task's uncommitted work away: the stores then hold the last commit).</li>
  *   <li>{@link #close(long)} removes a window from the buffer and the id store and writes it to the
@@ -37,8 +38,15 @@ final class OpenWindows {
     static final String FINALIZED_KEY = "finalized-up-to";
     static final String LAST_RECORD_WALL_KEY = "last-record-wall";
     static final String LAST_RECORD_STREAM_KEY = "last-record-stream";
-    /** Ids per record of the id store: an open window's ids are stored in chunks of this many. */
+    /** The most ids one record of the id store holds (32 KiB: far below Kafka's 1 MB record limit). */
     static final int IDS_PER_CHUNK = 4096;
+    /**
+     * A flush adds a window's new ids to its last chunk only while that holds fewer than this many;
+     * else they start a new chunk. Each commit rewrites at most this many stored ids per window:
+     * rewriting the whole last chunk (up to 4,096 ids, 32 KiB, for each of 500 busy teams every
+     * second) was most of the commit's bytes, and most of the topology's time, at high rates.
+     */
+    static final int REWRITE_BELOW = 256;
 
     private final long windowMs;
     private final long graceMs;
@@ -67,6 +75,9 @@ final class OpenWindows {
         int idCount;
         /** idHashes[0, storedIds) are in the id store. */
         int storedIds;
+        /** The id store's last chunk of this window (-1: none yet), and where in idHashes its ids begin. */
+        int lastChunk = -1;
+        int lastChunkFrom;
         boolean dirty;
 
         Open(String team, TeamWindow window) {
@@ -230,7 +241,7 @@ final class OpenWindows {
             for (int i = 0; i < ow.idCount; i++) {
                 ids.remove(ow.idHashes[i]);
             }
-            for (int chunk = 0; chunk * IDS_PER_CHUNK < ow.storedIds; chunk++) {
+            for (int chunk = 0; chunk <= ow.lastChunk; chunk++) {
                 idStore.delete(idChunkKey(ow.team, start, chunk));
             }
         }
@@ -248,16 +259,7 @@ final class OpenWindows {
             }
             long start = ow.window.windowStartMs();
             windowStore.put(ow.team, ow.window, start);
-            for (int chunk = ow.storedIds / IDS_PER_CHUNK; chunk * IDS_PER_CHUNK < ow.idCount; chunk++) {
-                int from = chunk * IDS_PER_CHUNK;
-                int to = Math.min(ow.idCount, from + IDS_PER_CHUNK);
-                ByteBuffer buf = ByteBuffer.allocate((to - from) * Long.BYTES);
-                for (int i = from; i < to; i++) {
-                    buf.putLong(ow.idHashes[i]);
-                }
-                idStore.put(idChunkKey(ow.team, start, chunk), buf.array());
-            }
-            ow.storedIds = ow.idCount;
+            writeNewIds(ow, start);
             ow.dirty = false;
         }
         dirty.clear();
@@ -266,6 +268,33 @@ final class OpenWindows {
         if (lastRecordWallMs >= 0) {
             clock.put(LAST_RECORD_WALL_KEY, lastRecordWallMs);
             clock.put(LAST_RECORD_STREAM_KEY, lastRecordStreamMs);
+        }
+    }
+
+    /**
+     * Writes the ids counted since the last flush: into the last chunk while it is small (rewriting
+     * it), else into new chunks; never more than {@link #IDS_PER_CHUNK} ids a chunk.
+     */
+    private void writeNewIds(Open ow, long start) {
+        while (ow.storedIds < ow.idCount) {
+            int from;
+            int chunk;
+            if (ow.lastChunk >= 0 && ow.storedIds - ow.lastChunkFrom < REWRITE_BELOW) {
+                from = ow.lastChunkFrom; // the last chunk is small: it takes the new ids too
+                chunk = ow.lastChunk;
+            } else {
+                from = ow.storedIds;
+                chunk = ow.lastChunk + 1;
+            }
+            int to = Math.min(ow.idCount, from + IDS_PER_CHUNK);
+            ByteBuffer buf = ByteBuffer.allocate((to - from) * Long.BYTES);
+            for (int i = from; i < to; i++) {
+                buf.putLong(ow.idHashes[i]);
+            }
+            idStore.put(idChunkKey(ow.team, start, chunk), buf.array());
+            ow.lastChunk = chunk;
+            ow.lastChunkFrom = from;
+            ow.storedIds = to;
         }
     }
 
@@ -332,8 +361,10 @@ final class OpenWindows {
             }
             Open ow = open.computeIfAbsent(start, s -> new HashMap<>())
                     .computeIfAbsent(team, t -> new Open(t, new TeamWindow(start)));
-            for (byte[] chunk : e.getValue().values()) {
-                ByteBuffer buf = ByteBuffer.wrap(chunk);
+            for (Map.Entry<Integer, byte[]> chunk : e.getValue().entrySet()) {
+                ow.lastChunk = chunk.getKey();
+                ow.lastChunkFrom = ow.idCount;
+                ByteBuffer buf = ByteBuffer.wrap(chunk.getValue());
                 while (buf.remaining() >= Long.BYTES) {
                     long hash = buf.getLong();
                     ow.addId(hash);

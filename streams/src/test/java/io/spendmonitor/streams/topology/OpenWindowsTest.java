@@ -76,6 +76,85 @@ class OpenWindowsTest {
         assertThat(ids.get("search|" + T0 + "|0")).hasSize(2 * Long.BYTES);
     }
 
+    /** The ids in every chunk of the id store for (team, window start), in chunk order. */
+    private List<Long> storedIds(String team, long start) {
+        List<Long> result = new ArrayList<>();
+        for (int chunk = 0; ; chunk++) {
+            byte[] bytes = ids.get(team + "|" + start + "|" + chunk);
+            if (bytes == null) {
+                return result;
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                result.add(buf.getLong());
+            }
+        }
+    }
+
+    @Test
+    void aFlushRewritesAtMostASmallLastChunkOfIdsAlreadyStored() {
+        // 1,000 flushes of 10 new ids each: the last chunk takes new ids only while it holds fewer than
+        // REWRITE_BELOW (256), so a flush writes its 10 ids plus at most 255 stored ones again
+        List<Long> want = new ArrayList<>();
+        long maxIdsWritten = 0;
+        for (int flush = 0; flush < 1_000; flush++) {
+            for (int i = 0; i < 10; i++) {
+                String id = "call-" + flush + "-" + i;
+                call("search", T0 + 1_000, id);
+                want.add(EventIdSet.hash(id));
+            }
+            List<Long> before = storedIds("search", T0);
+            buffer.flush();
+            List<Long> after = storedIds("search", T0);
+            assertThat(after).hasSize(before.size() + 10);
+            // what this flush wrote: the chunks that differ from before (count them by their ids)
+            long written = 0;
+            for (int chunk = 0; ; chunk++) {
+                byte[] now = ids.get("search|" + T0 + "|" + chunk);
+                if (now == null) {
+                    break;
+                }
+                int firstId = 0;
+                for (int c = 0; c < chunk; c++) {
+                    firstId += ids.get("search|" + T0 + "|" + c).length / Long.BYTES;
+                }
+                if (firstId + now.length / Long.BYTES > before.size()) {
+                    written += now.length / Long.BYTES; // a chunk holding new ids was (re)written whole
+                }
+            }
+            maxIdsWritten = Math.max(maxIdsWritten, written);
+        }
+        assertThat(storedIds("search", T0)).isEqualTo(want);
+        assertThat(maxIdsWritten).isLessThan(OpenWindows.REWRITE_BELOW + 10);
+
+        // read back after a discard: every id known, and the next flush goes on from the last chunk
+        buffer.discard();
+        assertThat(buffer.isDuplicate(want.get(0))).isTrue();
+        assertThat(buffer.isDuplicate(want.get(want.size() - 1))).isTrue();
+        call("search", T0 + 2_000, "after-the-discard");
+        buffer.flush();
+        List<Long> stored = storedIds("search", T0);
+        assertThat(stored).hasSize(10_001).endsWith(EventIdSet.hash("after-the-discard"));
+
+        // closing the window deletes every chunk
+        buffer.closeUpTo(T0 + MINUTE + GRACE, (end, teams) -> { });
+        assertThat(storedIds("search", T0)).isEmpty();
+        assertThat(ids.get("search|" + T0 + "|1")).isNull();
+    }
+
+    @Test
+    void aFlushOfManyNewIdsSplitsThemIntoChunksOfAtMost4096() {
+        for (int i = 0; i < 10_000; i++) {
+            call("search", T0 + 1_000, "call-" + i);
+        }
+        buffer.flush();
+        // 10,000 ids: 4,096 + 4,096 + 1,808
+        assertThat(ids.get("search|" + T0 + "|0")).hasSize(4096 * Long.BYTES);
+        assertThat(ids.get("search|" + T0 + "|1")).hasSize(4096 * Long.BYTES);
+        assertThat(ids.get("search|" + T0 + "|2")).hasSize(1808 * Long.BYTES);
+        assertThat(ids.get("search|" + T0 + "|3")).isNull();
+    }
+
     @Test
     void afterADiscardTheBufferIsTheLastFlushAndStillKnowsItsIds() {
         call("search", T0 + 1_000, "a");
