@@ -63,26 +63,16 @@ public final class SpendApplication implements AutoCloseable {
 
     /** @param committed where the live spend of this instance's teams is published once committed (for the metrics) */
     public SpendApplication(SpendConfig config, SpendListener listener, CommittedSpend committed) {
-        this(config, listener, committed, java.util.function.UnaryOperator.identity());
-    }
-
-    /**
-     * @param producers wraps each producer Kafka Streams asks for, before anything else sees it (the
-     *                  fault-injection tests use it to make sends and commits fail the way a broker can)
-     */
-    SpendApplication(SpendConfig config, SpendListener listener, CommittedSpend committed,
-                     java.util.function.UnaryOperator<Producer<byte[], byte[]>> producers) {
         this.config = config;
         this.registry = new RestSchemaRegistryClient(SchemaRegistrySettings.fromConfig(config.asMap()));
         this.topics = Topics.fromConfig(config.asMap(), registry);
         this.topology = SpendTopology.build(config, topics, catalog, listener, System::currentTimeMillis, committed);
         Properties props = SpendStreamsConfig.properties(config, listener);
-        this.streams = new KafkaStreams(topology, props, new Clients(committed, producers));
+        this.streams = new KafkaStreams(topology, props, new Clients(committed));
     }
 
     /** Kafka's own clients; each stream thread's producer tells {@link CommittedSpend} when its transactions commit. */
-    private record Clients(CommittedSpend committed, java.util.function.UnaryOperator<Producer<byte[], byte[]>> producers)
-            implements KafkaClientSupplier {
+    private record Clients(CommittedSpend committed) implements KafkaClientSupplier {
         @Override
         public Admin getAdmin(Map<String, Object> config) {
             return Admin.create(config);
@@ -90,7 +80,7 @@ public final class SpendApplication implements AutoCloseable {
 
         @Override
         public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
-            return committed.transactional(producers.apply(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())),
+            return committed.transactional(new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer()),
                     config.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG) != null);
         }
 
