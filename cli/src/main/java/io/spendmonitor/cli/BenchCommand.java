@@ -227,12 +227,14 @@ public final class BenchCommand implements Runnable {
         String prefix = "bench-latency-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         phaseConfig.put(Topics.PREFIX_CONFIG, prefix);
         Topics topics = Topics.fromConfig(phaseConfig, registry);
-        System.err.printf("latency phase: `run` in its own JVM (-Xmx%s), %,.0f events/s for %d s after a %d s warm-up...%n",
-                appHeap, rate, latencySeconds, Math.min(15, latencySeconds));
+        System.err.printf("latency phase: `run` in its own JVM (-Xmx%s), %,.0f events/s for %d s after a warm-up of at least %d s,"
+                        + " until the app has caught up (at most %d s)...%n",
+                appHeap, rate, latencySeconds, Math.min(15, latencySeconds), LatencyPhase.MAX_WARM_UP.toSeconds());
         LatencyPhase.Result r = new LatencyPhase(phaseConfig, partitions, teams, seed, appHeap)
                 .run(rate, Duration.ofSeconds(latencySeconds), topics, prefix + "spend-monitor", () -> createTopics(phaseConfig, topics));
-        out.printf("latency at %,.0f events/s (`run` in its own JVM, -Xmx%s, default grace and commit interval), %,d calls, %,d scrapes:%n",
-                r.rate(), r.heap(), r.measured(), r.scrapes());
+        out.printf("latency at %,.0f events/s (`run` in its own JVM, -Xmx%s, default grace and commit interval), %,d calls, %,d scrapes,"
+                        + " after a %.0f s warm-up%s:%n", r.rate(), r.heap(), r.measured(), r.scrapes(), r.warmUpMs() / 1e3,
+                r.caughtUp() ? " (the app caught up)" : " (the app had NOT caught up: the rate is more than it sustains)");
         out.printf("%-42s %5.2f s / %5.2f s (max %.2f s)%n", "event to /metrics p50 / p99", r.p50Ms() / 1e3, r.p99Ms() / 1e3, r.maxMs() / 1e3);
         out.printf("%-42s %,7d / %,d / %,d MiB%n", "app RSS start / max / end", r.rssStartKiB() / 1024, r.rssMaxKiB() / 1024,
                 r.rssEndKiB() / 1024);

@@ -41,13 +41,29 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LatencyPhase {
     /** How often the phase scrapes the app's /metrics (adds up to this much to each latency; half on average). */
     static final Duration SCRAPE_EVERY = Duration.ofMillis(100);
-    /** Before the measured interval: the app's first commits and JIT warm-up are not measured. */
+    /**
+     * Before the measured interval: the app's first commits and JIT warm-up are not measured. The
+     * warm-up lasts at least this long, and then until the app has caught up (see {@link #CAUGHT_UP}).
+     */
     private static final Duration WARM_UP = Duration.ofSeconds(15);
+    /**
+     * The app has caught up when the calls sent and not yet in /metrics are at most this much of the
+     * rate: a steady state, not the backlog the JIT's first seconds leave. Measured latencies then say
+     * what a user of a warm app sees; a rate the app cannot sustain never catches up (reported).
+     */
+    static final Duration CAUGHT_UP = Duration.ofSeconds(2);
+    /** The longest warm-up: after it the phase measures anyway, and says the app had not caught up. */
+    static final Duration MAX_WARM_UP = Duration.ofSeconds(120);
     private static final java.util.regex.Pattern INPUT_TOKENS = java.util.regex.Pattern.compile(
             "^llm_tokens_total\\{([^}]*)} (\\S+)$");
 
+    /**
+     * @param warmUpMs   how long the warm-up lasted
+     * @param caughtUp   whether the app had caught up when the measured interval began (else it never
+     *                   did within {@link #MAX_WARM_UP}: the rate is more than it sustains)
+     */
     record Result(double rate, int measured, long p50Ms, long p99Ms, long maxMs, int scrapes, long rssStartKiB, long rssMaxKiB,
-                  long rssEndKiB, String heap) {
+                  long rssEndKiB, String heap, long warmUpMs, boolean caughtUp) {
     }
 
     /** One team's calls in send order: the input tokens sent up to each, and when it was sent. */
@@ -81,6 +97,11 @@ final class LatencyPhase {
                 }
                 seen++;
             }
+        }
+
+        /** Calls sent and not yet counted by the app. */
+        synchronized int pending() {
+            return count - seen;
         }
 
         synchronized int measuredPending() {
@@ -174,8 +195,12 @@ final class LatencyPhase {
         Map<String, Track> tracks = new ConcurrentHashMap<>();
         IntList latencies = new IntList();
         long phaseStart = System.currentTimeMillis();
-        long measureFrom = phaseStart + Math.min(WARM_UP.toMillis(), measure.toMillis());
-        long measureTo = measureFrom + measure.toMillis();
+        // set once the warm-up is over (the app caught up, or MAX_WARM_UP passed)
+        AtomicLong measureFrom = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong measureTo = new AtomicLong(Long.MAX_VALUE);
+        long minWarmUpEnd = phaseStart + Math.min(WARM_UP.toMillis(), measure.toMillis());
+        boolean caughtUp = false;
+        long caughtUpCalls = Math.max(1, (long) (rate * CAUGHT_UP.toMillis() / 1000.0));
         AtomicBoolean generating = new AtomicBoolean(true);
         AtomicLong sent = new AtomicLong();
 
@@ -196,7 +221,7 @@ final class LatencyPhase {
                     ProducerRecord<String, SpecificRecord> record = events.next(i++, Instant.ofEpochMilli(now), 0);
                     if (record.value() instanceof io.spendmonitor.avro.TokenUsage u) {
                         tracks.computeIfAbsent(record.key(), k -> new Track())
-                                .add(u.getInputTokens(), now, now >= measureFrom && now < measureTo);
+                                .add(u.getInputTokens(), now, now >= measureFrom.get() && now < measureTo.get());
                     }
                     producer.send(record);
                     sent.incrementAndGet();
@@ -209,12 +234,11 @@ final class LatencyPhase {
         java.net.http.HttpRequest scrape = java.net.http.HttpRequest.newBuilder(java.net.URI.create(appUrl + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build();
         long lastReport = System.currentTimeMillis();
-        long deadline = measureTo + 120_000;
         int scrapes = 0;
         try {
             while (true) {
                 long before = System.currentTimeMillis();
-                if (before >= measureTo) {
+                if (before >= measureTo.get()) {
                     generating.set(false);
                 }
                 Map<String, Double> counted = new HashMap<>();
@@ -244,12 +268,24 @@ final class LatencyPhase {
                     throw new CliException("latency phase interrupted");
                 }
                 long now = System.currentTimeMillis();
-                if (now > measureTo) {
+                if (measureFrom.get() == Long.MAX_VALUE && now >= minWarmUpEnd) {
+                    long behind = tracks.values().stream().mapToLong(Track::pending).sum();
+                    caughtUp = behind <= caughtUpCalls;
+                    if (caughtUp || now - phaseStart >= MAX_WARM_UP.toMillis()) {
+                        if (!caughtUp) {
+                            System.err.printf("  latency phase: the app is still %,d calls behind after a %d s warm-up; measuring anyway%n",
+                                    behind, MAX_WARM_UP.toSeconds());
+                        }
+                        measureTo.set(now + measure.toMillis());
+                        measureFrom.set(now);
+                    }
+                }
+                if (now > measureTo.get()) {
                     int pending = tracks.values().stream().mapToInt(Track::measuredPending).sum();
                     if (pending == 0) {
                         break;
                     }
-                    if (now > deadline) {
+                    if (now > measureTo.get() + 120_000) {
                         throw new CliException("latency phase: " + pending + " calls never showed in /metrics; "
                                 + "the app is probably overloaded (try a lower --latency-rate)");
                     }
@@ -288,7 +324,7 @@ final class LatencyPhase {
         }
         long rssEnd = samples.length == 0 ? 0 : samples[samples.length - 1][1];
         return new Result(rate, all.length, percentile(all, 0.50), percentile(all, 0.99), all.length == 0 ? 0 : all[all.length - 1],
-                scrapes, rssStart, rssMax, rssEnd, heap);
+                scrapes, rssStart, rssMax, rssEnd, heap, measureFrom.get() - phaseStart, caughtUp);
     }
 
     private Process startApp(Path work, Path log, String applicationId) {
@@ -307,7 +343,8 @@ final class LatencyPhase {
             throw new CliException("cannot write the app's configuration: " + e.getMessage());
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
+        // a fixed heap, as the README says to run it (Deploy, Memory): a growing one adds GC work at the start
+        List<String> command = List.of(java, "-Xms" + heap, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
                 SpendMonitorCli.class.getName(), "run", "--config", properties.toString(), "--http-host", "127.0.0.1", "--ingest-allow-anonymous",
                 "--http-port", "0", "--state-dir", work.resolve("state").toString(), "--application-id", applicationId);
         try {
@@ -315,6 +352,7 @@ final class LatencyPhase {
             // the file already holds this process's environment settings; the app's own SPEND_* would beat the file
             // (the environment outranks --config) and undo the phase's grace and topic prefix
             builder.environment().keySet().removeIf(name -> name.startsWith("SPEND_"));
+            builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
             return builder.start();
         } catch (IOException e) {
             throw new CliException("cannot start the app (" + java + "): " + e.getMessage());
