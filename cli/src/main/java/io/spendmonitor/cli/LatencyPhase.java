@@ -56,14 +56,19 @@ final class LatencyPhase {
     static final Duration MAX_WARM_UP = Duration.ofSeconds(120);
     private static final java.util.regex.Pattern INPUT_TOKENS = java.util.regex.Pattern.compile(
             "^llm_tokens_total\\{([^}]*)} (\\S+)$");
+    /** Kafka Streams' own commit latency of the app's stream threads (ms), as its /metrics exports it. */
+    private static final java.util.regex.Pattern COMMIT_LATENCY = java.util.regex.Pattern.compile(
+            "^kafka_stream_thread_commit_latency_(avg|max)\\{[^}]*} (\\S+)$");
 
     /**
      * @param warmUpMs   how long the warm-up lasted
      * @param caughtUp   whether the app had caught up when the measured interval began (else it never
      *                   did within {@link #MAX_WARM_UP}: the rate is more than it sustains)
+     * @param commitAvgMs Kafka Streams' commit latency at the end (its recent average and maximum, over
+     *                    the stream threads; NaN when the app does not export it)
      */
     record Result(double rate, int measured, long p50Ms, long p99Ms, long maxMs, int scrapes, long rssStartKiB, long rssMaxKiB,
-                  long rssEndKiB, String heap, long warmUpMs, boolean caughtUp) {
+                  long rssEndKiB, String heap, long warmUpMs, boolean caughtUp, double commitAvgMs, double commitMaxMs) {
     }
 
     /** One team's calls in send order: the input tokens sent up to each, and when it was sent. */
@@ -235,6 +240,7 @@ final class LatencyPhase {
                 .timeout(Duration.ofSeconds(5)).build();
         long lastReport = System.currentTimeMillis();
         int scrapes = 0;
+        String lastBody = "";
         try {
             while (true) {
                 long before = System.currentTimeMillis();
@@ -245,6 +251,7 @@ final class LatencyPhase {
                 try {
                     String body = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
                     long at = System.currentTimeMillis();
+                    lastBody = body;
                     for (String line : body.split("\n")) {
                         java.util.regex.Matcher m = INPUT_TOKENS.matcher(line);
                         if (m.matches() && m.group(1).contains("type=\"input\"")) {
@@ -323,8 +330,21 @@ final class LatencyPhase {
             rssMax = Math.max(rssMax, s[1]);
         }
         long rssEnd = samples.length == 0 ? 0 : samples[samples.length - 1][1];
+        double commitAvg = Double.NaN;
+        double commitMax = Double.NaN;
+        for (String line : lastBody.split("\n")) {
+            java.util.regex.Matcher m = COMMIT_LATENCY.matcher(line);
+            if (m.matches()) {
+                double v = Double.parseDouble(m.group(2));
+                if (m.group(1).equals("avg")) {
+                    commitAvg = Double.isNaN(commitAvg) ? v : Math.max(commitAvg, v);
+                } else {
+                    commitMax = Double.isNaN(commitMax) ? v : Math.max(commitMax, v);
+                }
+            }
+        }
         return new Result(rate, all.length, percentile(all, 0.50), percentile(all, 0.99), all.length == 0 ? 0 : all[all.length - 1],
-                scrapes, rssStart, rssMax, rssEnd, heap, measureFrom.get() - phaseStart, caughtUp);
+                scrapes, rssStart, rssMax, rssEnd, heap, measureFrom.get() - phaseStart, caughtUp, commitAvg, commitMax);
     }
 
     private Process startApp(Path work, Path log, String applicationId) {
