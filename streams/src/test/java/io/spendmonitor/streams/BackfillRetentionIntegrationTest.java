@@ -137,6 +137,41 @@ class BackfillRetentionIntegrationTest {
         }
     }
 
+    @Test
+    void runSwitchesResultsTopicsAnOlderVersionMadeToTheBrokersClock(@TempDir Path state) throws Exception {
+        String prefix = "bf-old-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        Map<String, Object> overrides = new HashMap<>();
+        overrides.put("bootstrap.servers", cluster.bootstrapServers());
+        overrides.put("schema.registry.url", cluster.schemaRegistryUrl());
+        overrides.put("application.id", prefix + "spend-monitor");
+        overrides.put("state.dir", state.toString());
+        overrides.put(Topics.PREFIX_CONFIG, prefix);
+        overrides.put(SpendApplication.TOPIC_PARTITIONS, "1");
+        // what an older version made: spend.team-costs and the window store's changelog keeping CreateTime
+        String costs = prefix + "spend.team-costs";
+        String changelog = prefix + "spend-monitor-" + io.spendmonitor.streams.topology.SpendTopology.WINDOW_STORE + "-changelog";
+        cluster.createTopics(1, Map.of("retention.ms", String.valueOf(TimeUnit.DAYS.toMillis(7))), costs);
+        cluster.createTopics(1, Map.of("cleanup.policy", "compact,delete"), changelog);
+        assertThat(timestampType(costs)).isEqualTo("CreateTime");
+
+        try (SpendApplication app = new SpendApplication(SpendConfig.of(overrides), SpendListener.NONE)) {
+            app.start();
+            assertThat(timestampType(costs)).isEqualTo("LogAppendTime");
+            assertThat(timestampType(changelog)).isEqualTo("LogAppendTime");
+            // the topics it created itself are stamped by the broker from the start
+            assertThat(timestampType(prefix + "spend.alerts")).isEqualTo("LogAppendTime");
+            assertThat(timestampType(prefix + "llm.token-usage")).as("input keeps its produce time").isEqualTo("CreateTime");
+        }
+    }
+
+    private String timestampType(String topic) throws Exception {
+        try (Admin admin = admin()) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+            return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource)
+                    .get(Topics.TIMESTAMP_TYPE).value();
+        }
+    }
+
     /** Calls {@code from} until {@code to} of the backfill: call i is team i % TEAMS, in minute i / (TEAMS * PER_MINUTE). */
     private static void send(KafkaProducer<String, SpecificRecord> producer, Topics topics, Instant t0, int from, int to) {
         long spacingMs = 60_000L / (TEAMS * PER_MINUTE);
