@@ -41,6 +41,12 @@ public final class TeamWindow {
     private double gpuSeconds;
     private double busyGpuSeconds;
     private final Map<String, ModelStats> apiModels = new TreeMap<>();
+    /**
+     * The same stats by provider, then model: what {@link #addApiCall} looks up for every call, without
+     * building the "provider/model" key and walking the tree. A cache of {@link #apiModels} filled on
+     * first use of a pair (also after the window was read back), never written to the stores.
+     */
+    private final Map<String, Map<String, ModelStats>> apiIndex = new java.util.HashMap<>();
     private final Map<String, ModelStats> selfhostModels = new TreeMap<>();
     private final Map<String, DeploymentStats> deployments = new TreeMap<>();
     /** Spend by attribution label: key (customer, feature, ...) then value; see {@link #addAttribution}. */
@@ -148,15 +154,16 @@ public final class TeamWindow {
     public void addApiCall(String provider, String model, TokenCounts tokens, Long costFemto) {
         apiCalls++;
         addTokens(tokens);
-        String key = provider + "/" + model;
-        if (apiModels.size() >= MAX_KEYS - 1 && !apiModels.containsKey(key)) {
-            provider = OTHER;
-            model = OTHER;
-            key = OTHER + "/" + OTHER;
+        Map<String, ModelStats> byModel = apiIndex.get(provider);
+        ModelStats stats = byModel == null ? null : byModel.get(model);
+        if (stats == null) {
+            stats = apiStats(provider, model);
+            if (stats.provider.equals(provider) && stats.model.equals(model)) {
+                // only the window's own models (at most MAX_KEYS): a flood of names folded into other/other
+                // must not grow the index
+                apiIndex.computeIfAbsent(provider, k -> new java.util.HashMap<>()).put(model, stats);
+            }
         }
-        String p = provider;
-        String m = model;
-        ModelStats stats = apiModels.computeIfAbsent(key, k -> new ModelStats(p, m));
         stats.add(tokens);
         if (costFemto == null) {
             unpricedCalls++;
@@ -165,6 +172,28 @@ public final class TeamWindow {
             apiCost.add(costFemto);
             stats.cost.add(costFemto);
         }
+    }
+
+    /**
+     * The stats a call of provider/model adds to: its own, or, once the window holds
+     * {@link #MAX_KEYS} - 1 models, the {@code other/other} entry. The window's models never go away, so
+     * a pair's own entry, once there, stays its answer and {@link #apiIndex} may keep it.
+     */
+    private ModelStats apiStats(String provider, String model) {
+        String key = provider + "/" + model;
+        if (apiModels.size() >= MAX_KEYS - 1 && !apiModels.containsKey(key)) {
+            provider = OTHER;
+            model = OTHER;
+            key = OTHER + "/" + OTHER;
+        }
+        String p = provider;
+        String m = model;
+        return apiModels.computeIfAbsent(key, k -> new ModelStats(p, m));
+    }
+
+    /** How many provider/model pairs the per-call lookup holds (for tests: never more than the window's models). */
+    int indexedApiModels() {
+        return apiIndex.values().stream().mapToInt(Map::size).sum();
     }
 
     /** A call served by one of the team's own deployments of an open model. */

@@ -127,6 +127,8 @@ class TeamEvaluatorTest {
         // 255 models by name + "other/other" with the remaining 745
         assertThat(w.apiModels()).hasSize(TeamWindow.MAX_KEYS);
         assertThat(w.apiModels().get("other/other").calls).isEqualTo(1_000 - (TeamWindow.MAX_KEYS - 1));
+        assertThat(w.indexedApiModels()).as("the per-call lookup cache holds the window's own models only")
+                .isLessThanOrEqualTo(TeamWindow.MAX_KEYS);
         assertThat(state.modelTotals).hasSize(TeamState.MAX_KEYS);
         BigDecimal total = state.modelTotals.values().stream().map(t -> t.costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
         assertThat(total).isEqualByComparingTo("1000"); // 1,000 calls of $1
