@@ -198,6 +198,10 @@ class BrokerFailoverIntegrationTest {
                 for (GpuUtilization sample : samples) {
                     sent.add(publisher.publish(sample).toCompletableFuture());
                 }
+                CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(180, TimeUnit.SECONDS);
+                // and the ticks only once the app has taken the samples: a tick read first would close
+                // the samples' windows (it moves its task's stream time past them plus the grace)
+                awaitConsumed(admin, appId, topics.gpuUtilization().name());
                 Instant tick = T0.plus(Duration.ofMinutes(42)).plus(GRACE);
                 for (int t = 0; t < TEAMS; t++) { // move every partition's stream time past the last window + grace
                     sent.add(publisher.publish(SpendPublisher.tokenUsageBuilder().setEventId("tick-" + t)
@@ -436,6 +440,20 @@ class BrokerFailoverIntegrationTest {
             out.append(" unavailable: ").append(e);
         }
         return out.toString();
+    }
+
+    /** Until the app has committed every record of {@code topic} (its end offsets when this is called). */
+    private static void awaitConsumed(Admin admin, String appId, String topic) throws Exception {
+        List<org.apache.kafka.common.TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get()
+                .get(topic).partitions().stream().map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+        Map<org.apache.kafka.common.TopicPartition, Long> end = new HashMap<>();
+        admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p,
+                p -> org.apache.kafka.clients.admin.OffsetSpec.latest()))).all().get().forEach((p, o) -> end.put(p, o.offset()));
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            var committed = admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get();
+            return partitions.stream().allMatch(p -> end.get(p) == 0
+                    || committed.get(p) != null && committed.get(p).offset() >= end.get(p));
+        });
     }
 
     /**
