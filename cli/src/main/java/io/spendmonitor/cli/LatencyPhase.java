@@ -66,9 +66,12 @@ final class LatencyPhase {
      *                   did within {@link #MAX_WARM_UP}: the rate is more than it sustains)
      * @param commitAvgMs Kafka Streams' commit latency at the end (its recent average and maximum, over
      *                    the stream threads; NaN when the app does not export it)
+     * @param scrapeAvgMs how long a scrape of the app's /metrics took, request to answer (average, max)
+     * @param seriesScraped the series in the last scrape
      */
     record Result(double rate, int measured, long p50Ms, long p99Ms, long maxMs, int scrapes, long rssStartKiB, long rssMaxKiB,
-                  long rssEndKiB, String heap, long warmUpMs, boolean caughtUp, double commitAvgMs, double commitMaxMs) {
+                  long rssEndKiB, String heap, long warmUpMs, boolean caughtUp, double commitAvgMs, double commitMaxMs,
+                  double scrapeAvgMs, double scrapeMaxMs, long seriesScraped) {
     }
 
     /** One team's calls in send order: the input tokens sent up to each, and when it was sent. */
@@ -240,6 +243,8 @@ final class LatencyPhase {
                 .timeout(Duration.ofSeconds(5)).build();
         long lastReport = System.currentTimeMillis();
         int scrapes = 0;
+        long scrapeMicros = 0;
+        long maxScrapeMicros = 0;
         String lastBody = "";
         try {
             while (true) {
@@ -249,8 +254,12 @@ final class LatencyPhase {
                 }
                 Map<String, Double> counted = new HashMap<>();
                 try {
+                    long asked = System.nanoTime();
                     String body = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
                     long at = System.currentTimeMillis();
+                    long tookMicros = (System.nanoTime() - asked) / 1_000;
+                    scrapeMicros += tookMicros;
+                    maxScrapeMicros = Math.max(maxScrapeMicros, tookMicros);
                     lastBody = body;
                     for (String line : body.split("\n")) {
                         java.util.regex.Matcher m = INPUT_TOKENS.matcher(line);
@@ -344,7 +353,9 @@ final class LatencyPhase {
             }
         }
         return new Result(rate, all.length, percentile(all, 0.50), percentile(all, 0.99), all.length == 0 ? 0 : all[all.length - 1],
-                scrapes, rssStart, rssMax, rssEnd, heap, measureFrom.get() - phaseStart, caughtUp, commitAvg, commitMax);
+                scrapes, rssStart, rssMax, rssEnd, heap, measureFrom.get() - phaseStart, caughtUp, commitAvg, commitMax,
+                scrapes == 0 ? 0 : scrapeMicros / 1e3 / scrapes, maxScrapeMicros / 1e3,
+                lastBody.lines().filter(l -> !l.isEmpty() && !l.startsWith("#")).count());
     }
 
     private Process startApp(Path work, Path log, String applicationId) {

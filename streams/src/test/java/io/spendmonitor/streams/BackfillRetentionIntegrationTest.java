@@ -76,15 +76,9 @@ class BackfillRetentionIntegrationTest {
         // for alerts), well after spend.timestamp.min
         Instant t0 = Instant.now().minus(Duration.ofDays(40)).truncatedTo(ChronoUnit.HOURS);
         String prefix = "bf-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        Map<String, Object> overrides = new HashMap<>();
-        overrides.put("bootstrap.servers", cluster.bootstrapServers());
-        overrides.put("schema.registry.url", cluster.schemaRegistryUrl());
-        overrides.put("application.id", prefix + "spend-monitor");
-        overrides.put(Topics.PREFIX_CONFIG, prefix);
-        overrides.put(SpendApplication.TOPIC_PARTITIONS, "3");
+        Map<String, Object> overrides = TestApps.config(cluster, prefix, "spend-monitor", first, 3);
 
         try (KafkaProducer<String, SpecificRecord> producer = producer()) {
-            overrides.put("state.dir", first.toString());
             SpendApplication app = new SpendApplication(SpendConfig.of(overrides), SpendListener.NONE);
             Topics topics = app.topics();
             app.start();
@@ -140,13 +134,7 @@ class BackfillRetentionIntegrationTest {
     @Test
     void runSwitchesResultsTopicsAnOlderVersionMadeToTheBrokersClock(@TempDir Path state) throws Exception {
         String prefix = "bf-old-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        Map<String, Object> overrides = new HashMap<>();
-        overrides.put("bootstrap.servers", cluster.bootstrapServers());
-        overrides.put("schema.registry.url", cluster.schemaRegistryUrl());
-        overrides.put("application.id", prefix + "spend-monitor");
-        overrides.put("state.dir", state.toString());
-        overrides.put(Topics.PREFIX_CONFIG, prefix);
-        overrides.put(SpendApplication.TOPIC_PARTITIONS, "1");
+        Map<String, Object> overrides = TestApps.config(cluster, prefix, "spend-monitor", state, 1);
         // what an older version made: spend.team-costs and the window store's changelog keeping CreateTime
         String costs = prefix + "spend.team-costs";
         String changelog = prefix + "spend-monitor-" + io.spendmonitor.streams.topology.SpendTopology.WINDOW_STORE + "-changelog";

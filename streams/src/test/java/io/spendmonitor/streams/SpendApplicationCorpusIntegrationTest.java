@@ -64,13 +64,7 @@ class SpendApplicationCorpusIntegrationTest {
     @Test
     void everyBadInputIsDeadLetteredWithItsReasonAndTheGoodOnesCount(@TempDir Path state) throws Exception {
         String prefix = "corpus-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        Map<String, Object> config = new HashMap<>();
-        config.put("bootstrap.servers", cluster.bootstrapServers());
-        config.put("schema.registry.url", cluster.schemaRegistryUrl());
-        config.put("application.id", prefix + "app");
-        config.put("state.dir", state.toString());
-        config.put(Topics.PREFIX_CONFIG, prefix);
-        config.put(SpendApplication.TOPIC_PARTITIONS, "2");
+        Map<String, Object> config = TestApps.config(cluster, prefix, "app", state, 2);
         Map<String, Integer> counted = new ConcurrentHashMap<>();
         SpendListener counting = new SpendListener() {
             @Override

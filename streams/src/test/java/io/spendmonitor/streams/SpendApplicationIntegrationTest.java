@@ -37,7 +37,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -74,14 +73,7 @@ class SpendApplicationIntegrationTest {
     @Test
     void teamTotalsAreExactAcrossARestart(@TempDir Path stateDir) {
         String prefix = "it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        Map<String, Object> overrides = new HashMap<>();
-        overrides.put("bootstrap.servers", cluster.bootstrapServers());
-        overrides.put("schema.registry.url", cluster.schemaRegistryUrl());
-        overrides.put("application.id", prefix + "spend-monitor");
-        overrides.put("state.dir", stateDir.toString());
-        overrides.put(Topics.PREFIX_CONFIG, prefix);
-        overrides.put(SpendApplication.TOPIC_PARTITIONS, "3");
-        SpendConfig config = SpendConfig.of(overrides);
+        SpendConfig config = SpendConfig.of(TestApps.config(cluster, prefix, "spend-monitor", stateDir, 3));
 
         List<TokenUsage> calls = calls(new Random(42));
         Map<String, BigDecimal> expectedApi = new TreeMap<>();
