@@ -238,8 +238,8 @@ public final class BenchCommand implements Runnable {
         out.printf("%-42s %5.2f s / %5.2f s (max %.2f s)%n", "event to /metrics p50 / p99", r.p50Ms() / 1e3, r.p99Ms() / 1e3, r.maxMs() / 1e3);
         out.printf("%-42s %,7d / %,d / %,d MiB%n", "app RSS start / max / end", r.rssStartKiB() / 1024, r.rssMaxKiB() / 1024,
                 r.rssEndKiB() / 1024);
-        out.printf("%-42s %,7.1f / %,.1f ms (%,d series)%n", "scrape of the app's /metrics avg / max", r.scrapeAvgMs(), r.scrapeMaxMs(),
-                r.seriesScraped());
+        out.printf("%-42s %,7.1f / %,.1f ms (the series it reads; a full scrape: %,.0f ms, %,d series)%n",
+                "the phase's scrapes of /metrics avg / max", r.scrapeAvgMs(), r.scrapeMaxMs(), r.fullScrapeMs(), r.fullScrapeSeries());
         if (!Double.isNaN(r.commitAvgMs())) {
             out.printf("%-42s %,7.0f / %,.0f ms%n", "app commit latency (Kafka Streams) avg / max", r.commitAvgMs(),
                     Double.isNaN(r.commitMaxMs()) ? 0.0 : r.commitMaxMs());

@@ -43,6 +43,32 @@ class SpendHttpServerTest {
     }
 
     @Test
+    void metricsNamedWithNameParametersAreTheOnlyOnesRendered() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.counter("llm.tokens", "team", "search", "type", "input").increment(1200);
+        registry.counter("llm.api.cost.usd", "team", "search").increment(0.5);
+        registry.gauge("spend.teams", 3);
+        server = new SpendHttpServer(() -> null, new TeamQueries(() -> null, 60_000, new RecentAlerts(10)),
+                registry, 4096, routes -> { }, new SpendHttpServer.Access(null, null, Set.of()));
+        String base = "http://127.0.0.1:" + server.start("127.0.0.1", 0);
+
+        String all = get(base + "/metrics", null).body();
+        assertThat(all).contains("llm_tokens_total{", "llm_api_cost_usd_total{", "spend_teams ");
+
+        String some = get(base + "/metrics?name[]=llm_tokens_total&name[]=spend_teams", null).body();
+        assertThat(some).contains("llm_tokens_total{team=\"search\",type=\"input\"} 1200.0", "spend_teams 3.0")
+                .doesNotContain("llm_api_cost_usd");
+
+        StringBuilder tooMany = new StringBuilder(base + "/metrics?");
+        for (int i = 0; i <= SpendHttpServer.MAX_METRIC_NAMES; i++) {
+            tooMany.append("name[]=m").append(i).append('&');
+        }
+        HttpResponse<String> refused = get(tooMany.toString(), null);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("at most 100 name[]");
+    }
+
+    @Test
     void theApiNeedsTheApiTokenMetricsTheMetricsTokenAndHealthNothing() throws Exception {
         String base = start(new SpendHttpServer.Access(BearerToken.ofNullable("api-s3cret"), BearerToken.ofNullable("m3trics"), Set.of()));
 
