@@ -12,7 +12,10 @@ import io.spendmonitor.streams.topology.SpendStreamsConfig;
 import io.spendmonitor.streams.topology.SpendTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import io.spendmonitor.streams.topology.CommittedSpend;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -30,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The spend topology as a running Kafka Streams application: creates missing topics (unless told
@@ -183,10 +188,10 @@ public final class SpendApplication implements AutoCloseable {
         if (names.isEmpty()) {
             return;
         }
-        List<org.apache.kafka.common.config.ConfigResource> stale = new ArrayList<>();
+        List<ConfigResource> stale = new ArrayList<>();
         try {
             var described = admin.describeConfigs(names.stream()
-                    .map(n -> new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, n))
+                    .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
                     .toList()).all().get(30, TimeUnit.SECONDS);
             described.forEach((resource, topicConfig) -> {
                 var type = topicConfig.get(Topics.TIMESTAMP_TYPE);
@@ -197,19 +202,19 @@ public final class SpendApplication implements AutoCloseable {
             if (stale.isEmpty()) {
                 return;
             }
-            Map<org.apache.kafka.common.config.ConfigResource, java.util.Collection<org.apache.kafka.clients.admin.AlterConfigOp>> ops = new HashMap<>();
-            stale.forEach(r -> ops.put(r, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
-                    new org.apache.kafka.clients.admin.ConfigEntry(Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME),
-                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))));
+            Map<ConfigResource, Collection<AlterConfigOp>> ops = new HashMap<>();
+            stale.forEach(r -> ops.put(r, List.of(new AlterConfigOp(
+                    new ConfigEntry(Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME),
+                    AlterConfigOp.OpType.SET))));
             admin.incrementalAlterConfigs(ops).all().get(30, TimeUnit.SECONDS);
             log.info("{}={} set on {}: their records carry event time, which retention would delete by",
-                    Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME, stale.stream().map(org.apache.kafka.common.config.ConfigResource::name).toList());
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME, stale.stream().map(ConfigResource::name).toList());
+        } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             log.warn("could not check or set {}={} on {} ({}); records of back-dated events may be deleted by retention "
                             + "before they are read: run kafka-configs.sh --alter --entity-type topics --entity-name <topic> "
                             + "--add-config {}={} for each", Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME,
-                    stale.isEmpty() ? names : stale.stream().map(org.apache.kafka.common.config.ConfigResource::name).toList(),
+                    stale.isEmpty() ? names : stale.stream().map(ConfigResource::name).toList(),
                     cause.toString(), Topics.TIMESTAMP_TYPE, Topics.APPEND_TIME);
         }
     }

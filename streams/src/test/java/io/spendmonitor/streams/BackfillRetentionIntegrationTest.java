@@ -8,7 +8,6 @@ import io.spendmonitor.cluster.KafkaCluster;
 import io.spendmonitor.cluster.KafkaClusterExtension;
 import io.spendmonitor.schemas.PriceKeys;
 import io.spendmonitor.schemas.Topics;
-import io.spendmonitor.schemas.serde.AvroDeserializer;
 import io.spendmonitor.schemas.serde.AvroSerializer;
 import io.spendmonitor.streams.config.SpendConfig;
 import io.spendmonitor.streams.topology.SpendListener;
@@ -16,7 +15,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -25,7 +23,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -228,15 +225,7 @@ class BackfillRetentionIntegrationTest {
 
     private List<TeamCostWindow> readWindows(Topics topics) {
         List<TeamCostWindow> windows = new java.util.ArrayList<>();
-        try (KafkaConsumer<String, TeamCostWindow> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "costs-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class.getName(),
-                AvroDeserializer.SPECIFIC_VALUE_TYPE, TeamCostWindow.class.getName(),
-                "schema.registry.url", cluster.schemaRegistryUrl()))) {
+        try (KafkaConsumer<String, TeamCostWindow> consumer = TestApps.costsConsumer(cluster)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topics.teamCosts().name()).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);

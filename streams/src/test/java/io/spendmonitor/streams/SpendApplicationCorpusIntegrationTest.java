@@ -9,7 +9,6 @@ import io.spendmonitor.cluster.KafkaCluster;
 import io.spendmonitor.cluster.KafkaClusterExtension;
 import io.spendmonitor.schemas.PriceKeys;
 import io.spendmonitor.schemas.Topics;
-import io.spendmonitor.schemas.serde.AvroDeserializer;
 import io.spendmonitor.schemas.serde.AvroSerializer;
 import io.spendmonitor.streams.config.SpendConfig;
 import io.spendmonitor.streams.topology.SpendListener;
@@ -161,15 +160,7 @@ class SpendApplicationCorpusIntegrationTest {
             assertThat(counted).isEqualTo(expected);
 
             // every good call of the first window counted: 14 * $0.00075 = $0.0105
-            try (KafkaConsumer<String, TeamCostWindow> costs = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "costs-" + UUID.randomUUID(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class.getName(),
-                    AvroDeserializer.SPECIFIC_VALUE_TYPE, TeamCostWindow.class.getName(),
-                    "schema.registry.url", cluster.schemaRegistryUrl()))) {
+            try (KafkaConsumer<String, TeamCostWindow> costs = TestApps.costsConsumer(cluster)) {
                 costs.subscribe(List.of(topics.teamCosts().name()));
                 List<TeamCostWindow> windows = new ArrayList<>();
                 await().atMost(Duration.ofSeconds(60)).until(() -> {

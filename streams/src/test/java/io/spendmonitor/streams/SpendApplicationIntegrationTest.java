@@ -10,7 +10,6 @@ import io.spendmonitor.cluster.KafkaCluster;
 import io.spendmonitor.cluster.KafkaClusterExtension;
 import io.spendmonitor.schemas.PriceKeys;
 import io.spendmonitor.schemas.Topics;
-import io.spendmonitor.schemas.serde.AvroDeserializer;
 import io.spendmonitor.schemas.serde.AvroSerializer;
 import io.spendmonitor.streams.config.SpendConfig;
 import io.spendmonitor.streams.topology.SpendListener;
@@ -24,7 +23,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
@@ -245,15 +243,7 @@ class SpendApplicationIntegrationTest {
     }
 
     private KafkaConsumer<String, TeamCostWindow> costsConsumer(Topics topics) {
-        KafkaConsumer<String, TeamCostWindow> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "costs-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, AvroDeserializer.class.getName(),
-                AvroDeserializer.SPECIFIC_VALUE_TYPE, TeamCostWindow.class.getName(),
-                "schema.registry.url", cluster.schemaRegistryUrl()));
+        KafkaConsumer<String, TeamCostWindow> consumer = TestApps.costsConsumer(cluster);
         consumer.subscribe(List.of(topics.teamCosts().name()));
         return consumer;
     }
