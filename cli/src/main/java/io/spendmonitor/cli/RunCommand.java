@@ -4,6 +4,7 @@ import io.spendmonitor.streams.SpendService;
 import io.spendmonitor.streams.notify.AlertNotifier;
 import io.spendmonitor.streams.notify.NotifierConfig;
 import io.spendmonitor.streams.config.SpendConfig;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,6 +17,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** {@code spend-monitor run}: the streams application and its HTTP port, until SIGTERM / Ctrl-C. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -127,7 +130,11 @@ public final class RunCommand implements Runnable {
                 tokens.api(), tokens.metrics()));
         AlertNotifier notifier = startNotifier(config, service);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopping.compareAndSet(false, true)) {
+                return;
+            }
             System.err.println("stopping: closing Kafka Streams (state is flushed) and the HTTP port...");
             if (notifier != null) {
                 notifier.close();
@@ -136,11 +143,26 @@ public final class RunCommand implements Runnable {
             ingest.close();
             System.err.println("stopped");
             stopped.countDown();
-        }, "spend-monitor-run-stop"));
+        };
+        Thread hook = new Thread(stop, "spend-monitor-run-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("app.url=" + service.url());
         System.out.flush();
         try {
-            stopped.await();
+            // an instance in ERROR processes nothing: stop and exit with status 1, so a supervisor restarts it
+            while (!stopped.await(1, TimeUnit.SECONDS)) {
+                if (service.state() == KafkaStreams.State.ERROR) {
+                    String why = service.application().threadRecovery().lastFailure();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook runs already and stops everything
+                    }
+                    stop.run();
+                    throw new CliException("Kafka Streams stopped in ERROR (" + (why == null ? "see the log above" : why)
+                            + "); exiting so that a supervisor can restart the app", 1);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -61,6 +61,7 @@ public final class SpendApplication implements AutoCloseable {
     private final PriceCatalog catalog = new PriceCatalog();
     private final Topology topology;
     private final KafkaStreams streams;
+    private final ThreadRecovery recovery;
 
     public SpendApplication(SpendConfig config, SpendListener listener) {
         this(config, listener, new CommittedSpend());
@@ -74,6 +75,8 @@ public final class SpendApplication implements AutoCloseable {
         this.topology = SpendTopology.build(config, topics, catalog, listener, System::currentTimeMillis, committed);
         Properties props = SpendStreamsConfig.properties(config, listener);
         this.streams = new KafkaStreams(topology, props, new Clients(committed));
+        this.recovery = ThreadRecovery.fromConfig(config.asMap());
+        streams.setUncaughtExceptionHandler(recovery);
     }
 
     /** Kafka's own clients; each stream thread's producer tells {@link CommittedSpend} when its transactions commit. */
@@ -111,6 +114,11 @@ public final class SpendApplication implements AutoCloseable {
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** What a failed stream thread does to this instance, and how often it happened. */
+    public ThreadRecovery threadRecovery() {
+        return recovery;
     }
 
     public PriceCatalog catalog() {

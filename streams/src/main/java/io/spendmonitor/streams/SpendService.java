@@ -1,6 +1,7 @@
 package io.spendmonitor.streams;
 
 import io.javalin.router.JavalinDefaultRoutingApi;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -128,6 +129,11 @@ public final class SpendService implements AutoCloseable {
         streams.set(application.streams());
         streamsMetrics = new KafkaStreamsMetrics(application.streams());
         streamsMetrics.bindTo(meters);
+        ThreadRecovery recovery = application.threadRecovery();
+        FunctionCounter.builder("spend.stream.thread.replacements", recovery,
+                        ThreadRecovery::replacements)
+                .description("stream threads replaced after a failure a new thread may cure (" + ThreadRecovery.MAX_REPLACEMENTS + ")")
+                .register(meters);
     }
 
     /** Starts serving HTTP, then the Streams application. */
