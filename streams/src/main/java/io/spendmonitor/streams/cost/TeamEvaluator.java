@@ -76,7 +76,7 @@ public final class TeamEvaluator {
      */
     public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
                                           PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon) {
-        return evaluate(team, state, window, windowEndMs, catalog, budget, horizon, null);
+        return evaluate(team, state, window, windowEndMs, catalog, budget, horizon, null, false);
     }
 
     /**
@@ -87,12 +87,22 @@ public final class TeamEvaluator {
      */
     public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
                                           PriceCatalog catalog, Budget budget, Horizon horizon) {
-        return evaluate(team, state, window, windowEndMs, catalog, budget, null, horizon);
+        return evaluate(team, state, window, windowEndMs, catalog, budget, null, horizon, false);
+    }
+
+    /**
+     * As above; with {@code accumulated}, the window is already in the state's lifetime totals
+     * ({@link #accumulate}, done by the caller) and the evaluation leaves them alone.
+     */
+    public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
+                                          PriceCatalog catalog, Budget budget, Horizon horizon, boolean accumulated) {
+        return evaluate(team, state, window, windowEndMs, catalog, budget, null, horizon, accumulated);
     }
 
     /** One of {@code horizon} (scanned) and {@code sums} (running sums) is given. */
     private List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
-                                           PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon, Horizon sums) {
+                                           PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon, Horizon sums,
+                                           boolean accumulated) {
         long windowMs = settings.windowSizeMs();
         if (window != null) {
             if (state.firstWindowStartMs < 0) {
@@ -106,7 +116,9 @@ public final class TeamEvaluator {
         state.lastEvaluatedMs = windowEndMs;
         List<AlertTransition> transitions = new ArrayList<>();
         if (window != null) {
-            accumulate(state, window);
+            if (!accumulated) {
+                accumulate(state, window);
+            }
             state.lastIdleGpus = window.idleGpus(windowMs);
             learnDeploymentModels(state, window);
         }

@@ -221,17 +221,20 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
 
     /** One team's evaluation, all or nothing. */
     private void evaluate(String team, TeamState state, TeamWindow window, long windowEnd, long horizonStart, boolean dataInHorizon) {
-        TeamState before = state.copy();
+        // the window's amounts go to the lifetime totals whatever becomes of the evaluation (the spend
+        // counters never go down): first, so the copy to put back can share the totals with the state
+        if (window != null) {
+            TeamEvaluator.accumulate(state, window);
+        }
+        TeamState before = state.copyForEvaluation();
         List<AlertTransition> transitions;
         try {
             Horizon horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
-            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon);
+            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon, true);
         } catch (RuntimeException e) {
-            // put the state back as it was: a failure never leaves half-done state; only the window's
-            // amounts go to the lifetime totals, as they would have (the spend counters never go down)
+            // put the state back as it was (with the window in its totals): a failure never leaves half-done state
             states.put(team, before);
             if (window != null) {
-                TeamEvaluator.accumulate(before, window);
                 dirtyStates.add(team);
             }
             horizons.remove(team);
