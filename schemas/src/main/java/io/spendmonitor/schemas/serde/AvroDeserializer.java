@@ -38,6 +38,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private SpecificData specificModel;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
+    /** Each writer schema compiled for the length check, by schema id (as many as the readers). */
+    private final Map<Integer, AvroLengthCheck.Compiled> lengthChecks = new ConcurrentHashMap<>();
 
     /** For Kafka's reflective construction; {@link #configure} must follow. */
     public AvroDeserializer() {
@@ -91,7 +93,13 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             readers.put(id, reader);
         }
         // lengths first: the decoder allocates what a length prefix claims before it reads the bytes
-        String malformed = AvroLengthCheck.problem(writers.get(id), bytes, WireFormat.HEADER_SIZE);
+        Schema writer = writers.get(id);
+        AvroLengthCheck.Compiled lengthCheck = lengthChecks.get(id);
+        if (lengthCheck == null || lengthCheck.schema() != writer) {
+            lengthCheck = AvroLengthCheck.compile(writer);
+            lengthChecks.put(id, lengthCheck);
+        }
+        String malformed = lengthCheck.problem(bytes, WireFormat.HEADER_SIZE);
         if (malformed != null) {
             throw new AvroSerdeException("undecodable", "bytes with schema id " + id + " in topic '" + topic
                     + "' are not valid Avro for that schema: " + malformed);

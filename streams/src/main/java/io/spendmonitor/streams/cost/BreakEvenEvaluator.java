@@ -44,6 +44,27 @@ public final class BreakEvenEvaluator {
         return results.stream().map(b -> withThroughput(b, throughput)).toList();
     }
 
+    /**
+     * As above, from the horizon's running sums: the same results as the scan over
+     * {@code horizon.minutes()}, with a few look-ups per profile instead of one per minute.
+     */
+    public static List<BreakEven> evaluate(Horizon horizon, long horizonMs, long windowMs, SelfHostProfileSpec profile,
+                                           Optional<BigDecimal> gpuUsdPerHour, Optional<ApiPrice> apiPrice,
+                                           CapacitySettings capacity) {
+        List<BreakEven> results = new ArrayList<>();
+        if (horizonMs <= 0) {
+            return results;
+        }
+        // minutes without measured data add nothing to the measurement: only those with some are read
+        BreakEven.Throughput throughput = throughput(horizon.measuredMinutes(), windowMs, profile, capacity);
+        Horizon.ApiTotals api = horizon.api(profile.apiEquivalent());
+        apiMode(api.called(), api.costFemto(), api.peakTokensPerWindow(), horizonMs, windowMs, profile, gpuUsdPerHour, throughput)
+                .ifPresent(results::add);
+        Horizon.SelfHostTotals self = horizon.selfHosted(profile.model(), profile.gpuModel());
+        selfHostedMode(self.runs(), self.gpuCostFemto(), self.tokens(), horizonMs, profile, apiPrice).ifPresent(results::add);
+        return results.stream().map(b -> withThroughput(b, throughput)).toList();
+    }
+
     private static BreakEven withThroughput(BreakEven b, BreakEven.Throughput t) {
         return new BreakEven(b.profile(), b.gpuModel(), b.mode(), b.apiModel(), b.minutes(), b.replicas(), b.gpus(), b.actualUsd(),
                 b.counterfactualUsd(), b.ratio(), b.savingsUsdPerHour(), t);
@@ -56,7 +77,7 @@ public final class BreakEvenEvaluator {
      * GPU-second), times gpus_per_replica for one replica. Used once those windows add up to
      * {@code minEvidence}.
      */
-    public static BreakEven.Throughput throughput(List<MinuteSummary> horizon, long windowMs, SelfHostProfileSpec profile,
+    public static BreakEven.Throughput throughput(Iterable<MinuteSummary> horizon, long windowMs, SelfHostProfileSpec profile,
                                                   CapacitySettings capacity) {
         long tokens = 0;
         double busySeconds = 0;
@@ -143,6 +164,12 @@ public final class BreakEvenEvaluator {
                 peakTokensPerWindow = Math.max(peakTokensPerWindow, Math.addExact(m.input(), m.output()));
             }
         }
+        return apiMode(called, actualFemto.value(), peakTokensPerWindow, horizonMs, windowMs, profile, gpuUsdPerHour, throughput);
+    }
+
+    private static Optional<BreakEven> apiMode(boolean called, BigInteger actualFemto, long peakTokensPerWindow, long horizonMs,
+                                               long windowMs, SelfHostProfileSpec profile, Optional<BigDecimal> gpuUsdPerHour,
+                                               BreakEven.Throughput throughput) {
         if (!called || gpuUsdPerHour.isEmpty()) {
             return Optional.empty();
         }
@@ -152,7 +179,7 @@ public final class BreakEvenEvaluator {
         int gpus = Math.multiplyExact(replicas, profile.gpusPerReplica());
         BigDecimal hourly = gpuUsdPerHour.get().multiply(BigDecimal.valueOf(gpus)).add(profile.overheadUsdPerHour());
         BigDecimal counterfactual = hourly.multiply(BigDecimal.valueOf(horizonMs)).divide(MS_PER_HOUR, 15, RoundingMode.HALF_EVEN);
-        BigDecimal actual = actualFemto.usd();
+        BigDecimal actual = Money.usd(actualFemto);
         return Optional.of(result(profile, BreakEven.Mode.API, horizonMs, replicas, gpus, actual, counterfactual));
     }
 
@@ -202,10 +229,15 @@ public final class BreakEvenEvaluator {
                 tokens = tokens.plus(m.tokens());
             }
         }
+        return selfHostedMode(runs, actualFemto.value(), tokens, horizonMs, profile, apiPrice);
+    }
+
+    private static Optional<BreakEven> selfHostedMode(boolean runs, BigInteger actualFemto, TokenCounts tokens, long horizonMs,
+                                                      SelfHostProfileSpec profile, Optional<ApiPrice> apiPrice) {
         if (!runs || apiPrice.isEmpty()) {
             return Optional.empty();
         }
-        BigDecimal actual = actualFemto.usd();
+        BigDecimal actual = Money.usd(actualFemto);
         BigDecimal counterfactual = Money.usd(apiPrice.get().costFemtoExact(tokens));
         return Optional.of(result(profile, BreakEven.Mode.SELF_HOSTED, horizonMs, 0, 0, actual, counterfactual));
     }

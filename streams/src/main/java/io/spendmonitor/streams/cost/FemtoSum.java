@@ -54,6 +54,20 @@ public final class FemtoSum {
         }
     }
 
+    /** Takes {@code femto} off the sum, exact (a running sum whose terms leave it). */
+    public void subtract(BigInteger femto) {
+        if (femto.bitLength() < 64 && femto.longValue() != Long.MIN_VALUE) {
+            add(-femto.longValue());
+        } else {
+            big = value().subtract(femto);
+        }
+    }
+
+    /** The sum as a long; {@link ArithmeticException} if it does not fit one (as {@link Math#addExact} would have thrown). */
+    public long longValueExact() {
+        return big != null ? big.longValueExact() : small;
+    }
+
     public void add(FemtoSum other) {
         if (other.big == null) {
             add(other.small);

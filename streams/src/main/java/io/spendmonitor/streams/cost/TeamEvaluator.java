@@ -76,6 +76,33 @@ public final class TeamEvaluator {
      */
     public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
                                           PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon) {
+        return evaluate(team, state, window, windowEndMs, catalog, budget, horizon, null, false);
+    }
+
+    /**
+     * As above, with the horizon's running sums ({@link Horizon}): the same results, without a scan
+     * of the horizon's minutes per self-host profile.
+     *
+     * @param horizon the team's finalized windows inside the horizon, the evaluated window's included
+     */
+    public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
+                                          PriceCatalog catalog, Budget budget, Horizon horizon) {
+        return evaluate(team, state, window, windowEndMs, catalog, budget, null, horizon, false);
+    }
+
+    /**
+     * As above; with {@code accumulated}, the window is already in the state's lifetime totals
+     * ({@link #accumulate}, done by the caller) and the evaluation leaves them alone.
+     */
+    public List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
+                                          PriceCatalog catalog, Budget budget, Horizon horizon, boolean accumulated) {
+        return evaluate(team, state, window, windowEndMs, catalog, budget, null, horizon, accumulated);
+    }
+
+    /** One of {@code horizon} (scanned) and {@code sums} (running sums) is given. */
+    private List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
+                                           PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon, Horizon sums,
+                                           boolean accumulated) {
         long windowMs = settings.windowSizeMs();
         if (window != null) {
             if (state.firstWindowStartMs < 0) {
@@ -89,29 +116,45 @@ public final class TeamEvaluator {
         state.lastEvaluatedMs = windowEndMs;
         List<AlertTransition> transitions = new ArrayList<>();
         if (window != null) {
-            accumulate(state, window);
+            if (!accumulated) {
+                accumulate(state, window);
+            }
             state.lastIdleGpus = window.idleGpus(windowMs);
             learnDeploymentModels(state, window);
         }
         long horizonStart = windowEndMs - settings.horizonMs();
-        List<MinuteSummary> inHorizon = new ArrayList<>(horizon.size());
-        FemtoSum apiFemto = new FemtoSum();
-        FemtoSum gpuFemto = new FemtoSum();
-        for (MinuteSummary m : horizon) {
-            if (m.windowEndMs() > horizonStart && m.windowEndMs() <= windowEndMs) {
-                inHorizon.add(m);
-                apiFemto.add(m.apiCostFemto());
-                gpuFemto.add(m.gpuCostFemto());
+        if (sums != null && (sums.firstWindowEndMs() <= horizonStart || sums.lastWindowEndMs() > windowEndMs)) {
+            horizon = sums.minutes(); // minutes outside the horizon: the scan filters them
+            sums = null;
+        }
+        List<MinuteSummary> inHorizon = null;
+        java.math.BigInteger apiCostFemto;
+        java.math.BigInteger gpuCostFemto;
+        if (sums != null) {
+            apiCostFemto = sums.apiCostFemto();
+            gpuCostFemto = sums.gpuCostFemto();
+        } else {
+            inHorizon = new ArrayList<>(horizon.size());
+            FemtoSum apiFemto = new FemtoSum();
+            FemtoSum gpuFemto = new FemtoSum();
+            for (MinuteSummary m : horizon) {
+                if (m.windowEndMs() > horizonStart && m.windowEndMs() <= windowEndMs) {
+                    inHorizon.add(m);
+                    apiFemto.add(m.apiCostFemto());
+                    gpuFemto.add(m.gpuCostFemto());
+                }
             }
+            apiCostFemto = apiFemto.value();
+            gpuCostFemto = gpuFemto.value();
         }
         // the horizon: min(60 minutes, time since the team's first window), whatever the window size
         long horizonMs = Math.min(settings.horizonMs(), windowEndMs - state.firstWindowStartMs);
         state.horizonMs = horizonMs;
         state.horizonMinutes = (int) (horizonMs / 60_000L);
-        state.horizonApiCostFemto = apiFemto.value();
-        state.horizonGpuCostFemto = gpuFemto.value();
+        state.horizonApiCostFemto = apiCostFemto;
+        state.horizonGpuCostFemto = gpuCostFemto;
 
-        breakEven(team, state, inHorizon, windowEndMs, horizonMs, catalog, transitions);
+        breakEven(team, state, inHorizon, sums, windowEndMs, horizonMs, catalog, transitions);
         SpendSpike.evaluate(team, state, window, windowEndMs, settings, transitions);
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
@@ -216,15 +259,18 @@ public final class TeamEvaluator {
                 window.gpuCost().value(), Map.copyOf(measured));
     }
 
-    private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, long windowEndMs, long horizonMs,
+    private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, Horizon sums, long windowEndMs, long horizonMs,
                            PriceCatalog catalog, List<AlertTransition> transitions) {
         long at = windowEndMs - 1; // prices in force during the evaluated window
         List<BreakEven> results = new ArrayList<>();
         Set<String> evaluated = new HashSet<>();
         for (SelfHostProfileSpec profile : catalog.profiles(at)) {
             Optional<ApiPrice> apiPrice = catalog.apiPrice(profile.apiProvider(), profile.apiModel(), null, at);
-            for (BreakEven result : BreakEvenEvaluator.evaluate(horizon, horizonMs, settings.windowSizeMs(), profile,
-                    catalog.gpuUsdPerHour(profile.gpuModel(), at), apiPrice, capacity)) {
+            Optional<BigDecimal> gpuUsdPerHour = catalog.gpuUsdPerHour(profile.gpuModel(), at);
+            List<BreakEven> forProfile = sums != null
+                    ? BreakEvenEvaluator.evaluate(sums, horizonMs, settings.windowSizeMs(), profile, gpuUsdPerHour, apiPrice, capacity)
+                    : BreakEvenEvaluator.evaluate(horizon, horizonMs, settings.windowSizeMs(), profile, gpuUsdPerHour, apiPrice, capacity);
+            for (BreakEven result : forProfile) {
                 results.add(result);
                 String key = new BreakEvenKey(result.mode(), profile.model(), profile.gpuModel()).toString();
                 evaluated.add(key);

@@ -195,6 +195,21 @@ public final class TeamState {
      * put back if it fails (cheaper than a serialized copy: it runs for every team every minute).
      */
     public TeamState copy() {
+        return copy(true);
+    }
+
+    /**
+     * What the evaluate node puts back if an evaluation fails: a copy of what an evaluation can
+     * change, sharing (not copying) the lifetime totals ({@link #modelTotals}, {@link #gpuTotals},
+     * {@link #attributedTotals}). The node adds the window to them before it takes this copy, and
+     * the evaluation proper never changes them ({@link TeamEvaluator#evaluate(String, TeamState,
+     * TeamWindow, long, PriceCatalog, TeamEvaluator.Budget, Horizon, boolean)} with the window accumulated).
+     */
+    public TeamState copyForEvaluation() {
+        return copy(false);
+    }
+
+    private TeamState copy(boolean totals) {
         TeamState c = new TeamState();
         c.firstWindowStartMs = firstWindowStartMs;
         c.lastActivityMs = lastActivityMs;
@@ -217,6 +232,14 @@ public final class TeamState {
         labelDay.forEach((k, p) -> c.labelDay.put(k, p.copy()));
         labelMonth.forEach((k, p) -> c.labelMonth.put(k, p.copy()));
         c.lastBreakEven = new ArrayList<>(lastBreakEven);
+        c.lastIdleGpus = lastIdleGpus;
+        c.spike = spike.copy();
+        if (!totals) {
+            c.modelTotals = modelTotals;
+            c.gpuTotals = gpuTotals;
+            c.attributedTotals = attributedTotals;
+            return c;
+        }
         modelTotals.forEach((k, t) -> {
             ModelTotals tc = new ModelTotals();
             tc.provider = t.provider;
@@ -239,8 +262,6 @@ public final class TeamState {
             gc.lastUtilization = g.lastUtilization;
             c.gpuTotals.put(k, gc);
         });
-        c.lastIdleGpus = lastIdleGpus;
-        c.spike = spike.copy();
         attributedTotals.forEach((key, values) -> {
             Map<String, AttributedTotals> vc = new java.util.LinkedHashMap<>();
             values.forEach((value, a) -> {

@@ -3,7 +3,7 @@ package io.spendmonitor.streams.topology;
 import io.spendmonitor.avro.SpendAlert;
 import io.spendmonitor.avro.TeamBudget;
 import io.spendmonitor.streams.cost.AlertTransition;
-import io.spendmonitor.streams.cost.MinuteSummary;
+import io.spendmonitor.streams.cost.Horizon;
 import io.spendmonitor.streams.cost.Money;
 import io.spendmonitor.streams.cost.PriceCatalog;
 import io.spendmonitor.streams.cost.SpendSettings;
@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,13 +63,14 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     private final Map<String, TeamState> states = new HashMap<>();
     private final Set<String> dirtyStates = new LinkedHashSet<>();
     /**
-     * Finalized windows of the horizon by team, oldest first: derived data (the window store is the
-     * record), kept so an evaluation does not read its team's windows back every minute. Bounded
-     * (least recently evaluated teams are dropped and read back from the store when needed).
+     * Finalized windows of the horizon by team, oldest first, with their running sums: derived data
+     * (the window store is the record), kept so an evaluation does not read its team's windows back
+     * every minute, nor scan them per self-host profile. Bounded (least recently evaluated teams are
+     * dropped and read back from the store when needed).
      */
-    private final LinkedHashMap<String, ArrayDeque<MinuteSummary>> horizons = new LinkedHashMap<>(256, 0.75f, true) {
+    private final LinkedHashMap<String, Horizon> horizons = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ArrayDeque<MinuteSummary>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Horizon> eldest) {
             return size() > HORIZON_CACHE_TEAMS;
         }
     };
@@ -221,17 +221,20 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
 
     /** One team's evaluation, all or nothing. */
     private void evaluate(String team, TeamState state, TeamWindow window, long windowEnd, long horizonStart, boolean dataInHorizon) {
-        TeamState before = state.copy();
+        // the window's amounts go to the lifetime totals whatever becomes of the evaluation (the spend
+        // counters never go down): first, so the copy to put back can share the totals with the state
+        if (window != null) {
+            TeamEvaluator.accumulate(state, window);
+        }
+        TeamState before = state.copyForEvaluation();
         List<AlertTransition> transitions;
         try {
-            List<MinuteSummary> horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
-            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon);
+            Horizon horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
+            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon, true);
         } catch (RuntimeException e) {
-            // put the state back as it was: a failure never leaves half-done state; only the window's
-            // amounts go to the lifetime totals, as they would have (the spend counters never go down)
+            // put the state back as it was (with the window in its totals): a failure never leaves half-done state
             states.put(team, before);
             if (window != null) {
-                TeamEvaluator.accumulate(before, window);
                 dirtyStates.add(team);
             }
             horizons.remove(team);
@@ -255,15 +258,15 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
      * Summaries of the team's finalized windows in [horizonStart, windowEnd), the evaluated one
      * included, from the cache or (after a restart or an eviction from the cache) the window store.
      */
-    private List<MinuteSummary> horizonOf(String team, TeamState state, TeamWindow window, long horizonStart, long windowEnd,
+    private Horizon horizonOf(String team, TeamState state, TeamWindow window, long horizonStart, long windowEnd,
                                           boolean dataInHorizon) {
         long windowMs = settings.windowSizeMs();
         if (window != null) {
             TeamEvaluator.learnDeploymentModels(state, window);
         }
-        ArrayDeque<MinuteSummary> cached = horizons.get(team);
+        Horizon cached = horizons.get(team);
         if (cached == null) {
-            cached = new ArrayDeque<>();
+            cached = new Horizon();
             if (dataInHorizon || window != null) {
                 try (WindowStoreIterator<TeamWindow> it = windowStore.fetch(team, Instant.ofEpochMilli(horizonStart),
                         Instant.ofEpochMilli(windowEnd - windowMs))) {
@@ -274,13 +277,11 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
                 }
             }
             horizons.put(team, cached);
-        } else if (window != null && (cached.isEmpty() || cached.peekLast().windowEndMs() < windowEnd)) {
+        } else if (window != null && (cached.isEmpty() || cached.lastWindowEndMs() < windowEnd)) {
             cached.addLast(evaluator.summarize(state, window, windowEnd));
         }
-        while (!cached.isEmpty() && cached.peekFirst().windowEndMs() <= horizonStart) {
-            cached.removeFirst();
-        }
-        return new ArrayList<>(cached);
+        cached.evictUpTo(horizonStart);
+        return cached;
     }
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {
