@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A team's trailing horizon: the summaries of its finalized windows, oldest first, and the running
@@ -108,7 +107,7 @@ public final class Horizon {
         if (s.peakOverflows > 0) {
             throw new ArithmeticException("long overflow"); // what Math.addExact(input, output) threw in the scan
         }
-        return new ApiTotals(true, s.costFemto.value(), Math.max(0, s.peaks.lastKey()));
+        return new ApiTotals(true, s.costFemto.value(), Math.max(0, s.peaks.peekFirst()[1]));
     }
 
     /**
@@ -165,8 +164,12 @@ public final class Horizon {
     private static final class ApiSums {
         int minutes;
         final FemtoSum costFemto = new FemtoSum();
-        /** input + output of each minute, as a multiset: the largest is the peak. */
-        final TreeMap<Long, int[]> peaks = new TreeMap<>();
+        /**
+         * The sliding maximum of input + output per minute: {window end, value} of the minutes that no
+         * later minute matches or beats, oldest first, so their values fall and the first is the peak.
+         * Minutes enter newest last and leave oldest first, which keeps each step amortised O(1).
+         */
+        final ArrayDeque<long[]> peaks = new ArrayDeque<>();
         /** Minutes whose input + output does not fit a long. */
         int peakOverflows;
     }
@@ -199,7 +202,7 @@ public final class Horizon {
             if (overflow) {
                 s.peakOverflows += add ? 1 : -1;
             } else {
-                count(s.peaks, peak, add);
+                slide(s.peaks, minute.windowEndMs(), peak, add);
             }
             if (s.minutes == 0) {
                 api.remove(model);
@@ -244,14 +247,14 @@ public final class Horizon {
         }
     }
 
-    private static void count(TreeMap<Long, int[]> multiset, long value, boolean add) {
+    private static void slide(ArrayDeque<long[]> peaks, long windowEndMs, long value, boolean add) {
         if (add) {
-            multiset.computeIfAbsent(value, k -> new int[1])[0]++;
-        } else {
-            int[] n = multiset.get(value);
-            if (--n[0] == 0) {
-                multiset.remove(value);
+            while (!peaks.isEmpty() && peaks.peekLast()[1] <= value) {
+                peaks.removeLast(); // never the peak again while this newer, larger minute is in the horizon
             }
+            peaks.addLast(new long[] {windowEndMs, value});
+        } else if (!peaks.isEmpty() && peaks.peekFirst()[0] == windowEndMs) {
+            peaks.removeFirst(); // otherwise a later minute had replaced it already
         }
     }
 
