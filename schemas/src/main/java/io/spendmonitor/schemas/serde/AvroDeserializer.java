@@ -37,7 +37,6 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private Schema readerSchema;
     private SpecificData specificModel;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
-    private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
     /** Each writer schema compiled for the length check, by schema id (as many as the readers). */
     private final Map<Integer, AvroLengthCheck.Compiled> lengthChecks = new ConcurrentHashMap<>();
 
@@ -93,13 +92,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             readers.put(id, reader);
         }
         // lengths first: the decoder allocates what a length prefix claims before it reads the bytes
-        Schema writer = writers.get(id);
-        AvroLengthCheck.Compiled lengthCheck = lengthChecks.get(id);
-        if (lengthCheck == null || lengthCheck.schema() != writer) {
-            lengthCheck = AvroLengthCheck.compile(writer);
-            lengthChecks.put(id, lengthCheck);
-        }
-        String malformed = lengthCheck.problem(bytes, WireFormat.HEADER_SIZE);
+        String malformed = lengthChecks.get(id).problem(bytes, WireFormat.HEADER_SIZE);
         if (malformed != null) {
             throw new AvroSerdeException("undecodable", "bytes with schema id " + id + " in topic '" + topic
                     + "' are not valid Avro for that schema: " + malformed);
@@ -130,7 +123,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         } catch (SchemaRegistryException e) {
             throw new AvroSerdeException(e.reason(), "cannot read record in topic '" + topic + "': " + e.getMessage(), e);
         }
-        writers.put(id, writer);
+        lengthChecks.put(id, AvroLengthCheck.compile(writer)); // once per id, with the reader
         if (targetClass == null) {
             return new GenericDatumReader<>(writer, writer, GenericData.get());
         }

@@ -47,17 +47,10 @@ final class AvroLengthCheck {
 
     /** A writer schema compiled for the check; immutable once built, shareable across threads. */
     static final class Compiled {
-        private final Schema schema;
         private final Node root;
 
-        private Compiled(Schema schema, Node root) {
-            this.schema = schema;
+        private Compiled(Node root) {
             this.root = root;
-        }
-
-        /** The schema it was compiled from. */
-        Schema schema() {
-            return schema;
         }
 
         /** Null when {@code bytes} from {@code offset} can be data of the schema; otherwise why not. */
@@ -74,7 +67,7 @@ final class AvroLengthCheck {
 
     /** Compiles {@code writer} (named types that refer to themselves become cycles of nodes). */
     static Compiled compile(Schema writer) {
-        return new Compiled(writer, compile(writer, new IdentityHashMap<>()));
+        return new Compiled(compile(writer, new IdentityHashMap<>()));
     }
 
     private static Node compile(Schema s, Map<Schema, Node> done) {
@@ -105,11 +98,7 @@ final class AvroLengthCheck {
             }
             case RECORD -> {
                 n.kind = RECORD;
-                List<Schema.Field> fields = s.getFields();
-                n.children = new Node[fields.size()];
-                for (int i = 0; i < n.children.length; i++) {
-                    n.children[i] = compile(fields.get(i).schema(), done);
-                }
+                n.children = compileAll(s.getFields().stream().map(Schema.Field::schema).toList(), done);
             }
             case ARRAY -> {
                 n.kind = ARRAY;
@@ -141,11 +130,6 @@ final class AvroLengthCheck {
         this.end = bytes.length;
         this.pos = offset;
         this.budget = 8L * (bytes.length - offset) + 1024;
-    }
-
-    /** Null when {@code bytes} from {@code offset} can be data of {@code writer}; otherwise why not (compiles it each time). */
-    static String problem(Schema writer, byte[] bytes, int offset) {
-        return compile(writer).problem(bytes, offset);
     }
 
     private void walk(Node n, int depth) {
