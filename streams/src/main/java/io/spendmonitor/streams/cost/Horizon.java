@@ -36,6 +36,14 @@ public final class Horizon {
     /** By open model, then GPU model: its minutes on that GPU model. */
     private final Map<String, Map<String, SelfHostSums>> selfHostedByGpu = new HashMap<>();
 
+    /** The minutes of {@code minutes} that end in ({@code fromMs}, {@code toMs}], in any order, one a window end. */
+    public static Horizon of(Collection<MinuteSummary> minutes, long fromMs, long toMs) {
+        Horizon h = new Horizon();
+        minutes.stream().filter(m -> m.windowEndMs() > fromMs && m.windowEndMs() <= toMs)
+                .sorted(java.util.Comparator.comparingLong(MinuteSummary::windowEndMs)).forEach(h::addLast);
+        return h;
+    }
+
     /** Adds the newest minute; it must end after the last one. */
     public void addLast(MinuteSummary minute) {
         if (!minutes.isEmpty() && minutes.peekLast().windowEndMs() >= minute.windowEndMs()) {

@@ -99,7 +99,7 @@ public final class TeamEvaluator {
         return evaluate(team, state, window, windowEndMs, catalog, budget, null, horizon, accumulated);
     }
 
-    /** One of {@code horizon} (scanned) and {@code sums} (running sums) is given. */
+    /** One of {@code horizon} (a list of minutes) and {@code sums} (running sums) is given. */
     private List<AlertTransition> evaluate(String team, TeamState state, TeamWindow window, long windowEndMs,
                                            PriceCatalog catalog, Budget budget, List<MinuteSummary> horizon, Horizon sums,
                                            boolean accumulated) {
@@ -123,38 +123,18 @@ public final class TeamEvaluator {
             learnDeploymentModels(state, window);
         }
         long horizonStart = windowEndMs - settings.horizonMs();
-        if (sums != null && (sums.firstWindowEndMs() <= horizonStart || sums.lastWindowEndMs() > windowEndMs)) {
-            horizon = sums.minutes(); // minutes outside the horizon: the scan filters them
-            sums = null;
-        }
-        List<MinuteSummary> inHorizon = null;
-        java.math.BigInteger apiCostFemto;
-        java.math.BigInteger gpuCostFemto;
-        if (sums != null) {
-            apiCostFemto = sums.apiCostFemto();
-            gpuCostFemto = sums.gpuCostFemto();
-        } else {
-            inHorizon = new ArrayList<>(horizon.size());
-            FemtoSum apiFemto = new FemtoSum();
-            FemtoSum gpuFemto = new FemtoSum();
-            for (MinuteSummary m : horizon) {
-                if (m.windowEndMs() > horizonStart && m.windowEndMs() <= windowEndMs) {
-                    inHorizon.add(m);
-                    apiFemto.add(m.apiCostFemto());
-                    gpuFemto.add(m.gpuCostFemto());
-                }
-            }
-            apiCostFemto = apiFemto.value();
-            gpuCostFemto = gpuFemto.value();
+        if (sums == null || sums.firstWindowEndMs() <= horizonStart || sums.lastWindowEndMs() > windowEndMs) {
+            // a list, or sums holding minutes outside the horizon: the sums of the minutes inside it
+            sums = Horizon.of(sums != null ? sums.minutes() : horizon, horizonStart, windowEndMs);
         }
         // the horizon: min(60 minutes, time since the team's first window), whatever the window size
         long horizonMs = Math.min(settings.horizonMs(), windowEndMs - state.firstWindowStartMs);
         state.horizonMs = horizonMs;
         state.horizonMinutes = (int) (horizonMs / 60_000L);
-        state.horizonApiCostFemto = apiCostFemto;
-        state.horizonGpuCostFemto = gpuCostFemto;
+        state.horizonApiCostFemto = sums.apiCostFemto();
+        state.horizonGpuCostFemto = sums.gpuCostFemto();
 
-        breakEven(team, state, inHorizon, sums, windowEndMs, horizonMs, catalog, transitions);
+        breakEven(team, state, sums, windowEndMs, horizonMs, catalog, transitions);
         SpendSpike.evaluate(team, state, window, windowEndMs, settings, transitions);
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
@@ -259,7 +239,7 @@ public final class TeamEvaluator {
                 window.gpuCost().value(), Map.copyOf(measured));
     }
 
-    private void breakEven(String team, TeamState state, List<MinuteSummary> horizon, Horizon sums, long windowEndMs, long horizonMs,
+    private void breakEven(String team, TeamState state, Horizon sums, long windowEndMs, long horizonMs,
                            PriceCatalog catalog, List<AlertTransition> transitions) {
         long at = windowEndMs - 1; // prices in force during the evaluated window
         List<BreakEven> results = new ArrayList<>();
@@ -267,10 +247,8 @@ public final class TeamEvaluator {
         for (SelfHostProfileSpec profile : catalog.profiles(at)) {
             Optional<ApiPrice> apiPrice = catalog.apiPrice(profile.apiProvider(), profile.apiModel(), null, at);
             Optional<BigDecimal> gpuUsdPerHour = catalog.gpuUsdPerHour(profile.gpuModel(), at);
-            List<BreakEven> forProfile = sums != null
-                    ? BreakEvenEvaluator.evaluate(sums, horizonMs, settings.windowSizeMs(), profile, gpuUsdPerHour, apiPrice, capacity)
-                    : BreakEvenEvaluator.evaluate(horizon, horizonMs, settings.windowSizeMs(), profile, gpuUsdPerHour, apiPrice, capacity);
-            for (BreakEven result : forProfile) {
+            for (BreakEven result : BreakEvenEvaluator.evaluate(sums, horizonMs, settings.windowSizeMs(), profile, gpuUsdPerHour,
+                    apiPrice, capacity)) {
                 results.add(result);
                 String key = new BreakEvenKey(result.mode(), profile.model(), profile.gpuModel()).toString();
                 evaluated.add(key);
