@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,17 +93,22 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
      * global compatibility to BACKWARD.
      */
     public static EmbeddedSchemaRegistry start(Path jar, Duration readyTimeout) {
+        return start(jar, readyTimeout, () -> FreePorts.pick(1)[0]);
+    }
+
+    /** As {@link #start(Path, Duration)}, with the port of each attempt from {@code ports} (tests force a race). */
+    static EmbeddedSchemaRegistry start(Path jar, Duration readyTimeout, IntSupplier ports) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("schema registry jar " + jar + " does not exist; " + buildHint());
         }
         for (int attempt = 1; ; attempt++) {
-            EmbeddedSchemaRegistry registry = launch(jar);
+            EmbeddedSchemaRegistry registry = launch(jar, ports.getAsInt());
             try {
                 registry.awaitReady(readyTimeout);
                 putCompatibility(registry.url(), "BACKWARD");
                 return registry;
             } catch (RuntimeException e) {
-                boolean bindRace = !registry.watchdog.isAlive() && registry.logTail().contains("already in use");
+                boolean bindRace = !registry.watchdog.isAlive() && isBindFailureLog(registry.logTail());
                 registry.close();
                 // the picked port is released before the child binds it, so another process may win the race
                 if (attempt >= START_ATTEMPTS || !bindRace) {
@@ -145,8 +151,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         return "build it from the project root with: mvn -B -f registry-app/pom.xml package";
     }
 
-    private static EmbeddedSchemaRegistry launch(Path jar) {
-        int port = FreePorts.pick(1)[0];
+    /**
+     * Whether the registry's log says it lost its port: Vert.x's "Address already in use", or Quarkus's
+     * own "Port N seems to be in use by another process".
+     */
+    static boolean isBindFailureLog(String log) {
+        return log.contains("already in use") || log.contains("seems to be in use");
+    }
+
+    private static EmbeddedSchemaRegistry launch(Path jar, int port) {
         Path dir = TempDirs.create("spend-registry-");
         Path logFile = dir.resolve("registry.log");
         Path tmp = dir.resolve("tmp");
