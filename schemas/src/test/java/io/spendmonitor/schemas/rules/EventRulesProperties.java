@@ -70,6 +70,28 @@ class EventRulesProperties {
         }
     }
 
+    /**
+     * The name check (a table for ASCII, ranges above it) against the rule as the docs state it:
+     * no control character (Unicode Cc), no U+FFFD, none of {@code < > " ' ` \}, at most
+     * MAX_NAME_LENGTH characters. The characters are drawn around every edge of those ranges.
+     */
+    @Property(tries = 2000, seed = "20261130")
+    void theNameCheckIsTheStatedRule(@ForAll("nameCandidates") String name) {
+        boolean stated = name.length() <= EventRules.MAX_NAME_LENGTH && name.chars().noneMatch(c ->
+                Character.getType(c) == Character.CONTROL || c == 0xFFFD || "<>\"'`\\".indexOf(c) >= 0);
+        assertThat(EventRules.nameProblem("model", name)).as("%s", name.chars().mapToObj(Integer::toHexString).toList())
+                .matches(p -> p.isEmpty() == stated);
+    }
+
+    @Provide
+    Arbitrary<String> nameCandidates() {
+        Arbitrary<Character> edges = Arbitraries.of('\u0000', '\u001f', ' ', '!', '"', '\'', '<', '>', '`', '\\', '~', '\u007f',
+                '\u0080', '\u009f', '\u00a0', '\u00e9', '\ufffc', '\ufffd', '\ufffe', '\ud83d', 'a', 'Z', '0', '-', '/', '|');
+        Arbitrary<Character> any = Arbitraries.chars().all();
+        return Arbitraries.frequencyOf(Tuple.of(4, edges), Tuple.of(1, any)).list().ofMaxSize(EventRules.MAX_NAME_LENGTH + 2)
+                .map(chars -> chars.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining()));
+    }
+
     @Property(tries = 300, seed = "20261127")
     void boundedDecimalsCostNothingWhateverTheirExponent(@ForAll("decimals") BigDecimal d) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
