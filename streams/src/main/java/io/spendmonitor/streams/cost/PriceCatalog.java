@@ -24,6 +24,23 @@ public final class PriceCatalog {
     private final Map<String, NavigableMap<Long, Object>> versions = new ConcurrentHashMap<>();
     private volatile boolean loaded;
 
+    /** Names (provider, model, tier) past this many are looked up without the memo: event names are not trusted to be few. */
+    static final int MAX_MEMO = 4_096;
+    private static final NavigableMap<Long, Object> NO_VERSIONS = java.util.Collections.emptyNavigableMap();
+
+    /** How the events name an API price; the tier is "" for the default tier (as the subject writes null). */
+    private record ApiName(String provider, String model, String tier) {
+    }
+
+    /**
+     * The versions of each API subject by the name events give it, so that pricing a call builds no
+     * subject string (it did for every call). A name with no price maps to {@link #NO_VERSIONS}.
+     * Versions added to a subject show at once (the memo holds the subject's own map); a new subject
+     * replaces the whole memo, never clears it in place, so a lookup racing the addition can only
+     * put its stale "no price" into the memo that is being dropped.
+     */
+    private volatile Map<ApiName, NavigableMap<Long, Object>> apiMemo = new ConcurrentHashMap<>();
+
     /** Adds or replaces the version a catalog key names; a null entry (tombstone) removes it. */
     public void apply(String key, PriceEntry entry) {
         String subject = PriceKeys.subjectOf(key);
@@ -57,18 +74,37 @@ public final class PriceCatalog {
         } else {
             throw new IllegalArgumentException("unknown price entry " + entry.getEntry());
         }
-        versions.computeIfAbsent(subject, s -> new ConcurrentSkipListMap<>()).put(effectiveFrom, value);
+        NavigableMap<Long, Object> subjectVersions = versions.get(subject);
+        if (subjectVersions == null) {
+            subjectVersions = versions.computeIfAbsent(subject, s -> new ConcurrentSkipListMap<>());
+            apiMemo = new ConcurrentHashMap<>(); // after the subject is in versions: see apiMemo
+        }
+        subjectVersions.put(effectiveFrom, value);
     }
 
     /** The API price in force at {@code atMillis}; a tier without its own price uses the default tier's. */
     public Optional<ApiPrice> apiPrice(String provider, String model, String serviceTier, long atMillis) {
         if (serviceTier != null && !serviceTier.isEmpty()) {
-            Optional<ApiPrice> tiered = find(PriceKeys.apiSubject(provider, model, serviceTier), atMillis, ApiPrice.class);
+            Optional<ApiPrice> tiered = find(apiVersions(provider, model, serviceTier), atMillis, ApiPrice.class);
             if (tiered.isPresent()) {
                 return tiered;
             }
         }
-        return find(PriceKeys.apiSubject(provider, model, null), atMillis, ApiPrice.class);
+        return find(apiVersions(provider, model, ""), atMillis, ApiPrice.class);
+    }
+
+    /** The subject's versions, through {@link #apiMemo}. */
+    private NavigableMap<Long, Object> apiVersions(String provider, String model, String tier) {
+        Map<ApiName, NavigableMap<Long, Object>> memo = apiMemo;
+        ApiName name = new ApiName(provider, model, tier);
+        NavigableMap<Long, Object> found = memo.get(name);
+        if (found == null) {
+            found = versions.getOrDefault(PriceKeys.apiSubject(provider, model, tier), NO_VERSIONS);
+            if (memo.size() < MAX_MEMO) {
+                memo.put(name, found);
+            }
+        }
+        return found;
     }
 
     /** The catalog entry a price came from: its subject and effective_from. */
@@ -113,7 +149,10 @@ public final class PriceCatalog {
     }
 
     private <T> Optional<T> find(String subject, long atMillis, Class<T> type) {
-        NavigableMap<Long, Object> subjectVersions = versions.get(subject);
+        return find(versions.get(subject), atMillis, type);
+    }
+
+    private static <T> Optional<T> find(NavigableMap<Long, Object> subjectVersions, long atMillis, Class<T> type) {
         if (subjectVersions == null) {
             return Optional.empty();
         }
