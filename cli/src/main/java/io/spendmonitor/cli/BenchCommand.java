@@ -148,14 +148,24 @@ public final class BenchCommand implements Runnable {
             // for a while (2 shared cores do) then costs both alike, and the best run of each counts
             List<Double> trivialRuns = new ArrayList<>();
             List<Double> fullRuns = new ArrayList<>();
+            List<Double> trivialCpu = new ArrayList<>();
+            List<Double> fullCpu = new ArrayList<>();
             for (int r = 1; r <= repeat; r++) {
-                trivialRuns.add(trivialCount(config, topics, prefix + "run" + r + "."));
-                System.err.printf("trivial windowed count (exactly-once), run %d: %,.0f events/s%n", r, trivialRuns.get(r - 1));
-                fullRuns.add(fullTopology(config, prefix + "run" + r + "."));
-                System.err.printf("full spend topology (exactly-once), run %d: %,.0f events/s%n", r, fullRuns.get(r - 1));
+                StreamsRun t = trivialCount(config, topics, prefix + "run" + r + ".");
+                trivialRuns.add(t.eventsPerS());
+                trivialCpu.add(t.cpuMicrosPerEvent());
+                System.err.printf("trivial windowed count (exactly-once), run %d: %,.0f events/s, %.2f µs CPU/event%n", r,
+                        t.eventsPerS(), t.cpuMicrosPerEvent());
+                StreamsRun f = fullTopology(config, prefix + "run" + r + ".");
+                fullRuns.add(f.eventsPerS());
+                fullCpu.add(f.cpuMicrosPerEvent());
+                System.err.printf("full spend topology (exactly-once), run %d: %,.0f events/s, %.2f µs CPU/event%n", r,
+                        f.eventsPerS(), f.cpuMicrosPerEvent());
             }
             double trivial = java.util.Collections.max(trivialRuns);
             double full = java.util.Collections.max(fullRuns);
+            double trivialCpuBest = java.util.Collections.min(trivialCpu);
+            double fullCpuBest = java.util.Collections.min(fullCpu);
 
             out.printf("%-42s %14s%n", "phase (" + String.format("%,d", events) + " events, " + partitions + " partitions)", "events/s");
             out.printf("%-42s %,14.0f%n", "produce (Avro through the registry)", produceRate);
@@ -164,6 +174,10 @@ public final class BenchCommand implements Runnable {
             out.printf("%-42s %,14.0f%s%n", "full spend topology, exactly-once", full, runs(fullRuns));
             out.printf("full/trivial=%.2f full/raw=%.2f%s%n", full / trivial, full / raw,
                     repeat > 1 ? " (best of " + repeat + " runs each)" : "");
+            // CPU per event of the app's own threads: what the rates would be on a quiet core, and much
+            // less moved than they are by whatever else the machine runs meanwhile
+            out.printf("cpu_us_per_event trivial=%.2f full=%.2f full/trivial_by_cpu=%.2f%s%n", trivialCpuBest, fullCpuBest,
+                    trivialCpuBest / fullCpuBest, repeat > 1 ? " (least of " + repeat + " runs each)" : "");
             out.flush();
             if (flink) {
                 flinkPeer(config, prefix, out);
@@ -319,7 +333,11 @@ public final class BenchCommand implements Runnable {
     }
 
     /** A windowed count per key over the raw bytes: what any Streams app does at the least. */
-    private double trivialCount(Map<String, Object> config, Topics topics, String prefix) {
+    /** One streams run: its rate from the first record to the last, and its threads' CPU per event over the same span. */
+    record StreamsRun(double eventsPerS, double cpuMicrosPerEvent) {
+    }
+
+    private StreamsRun trivialCount(Map<String, Object> config, Topics topics, String prefix) {
         LongAdder processed = new LongAdder();
         AtomicLong first = new AtomicLong();
         StreamsBuilder builder = new StreamsBuilder();
@@ -337,27 +355,28 @@ public final class BenchCommand implements Runnable {
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.Long()));
         Map<String, Object> props = streamsConfig(config, prefix + "trivial");
         try (KafkaStreams streams = new KafkaStreams(builder.build(), toProperties(props))) {
-            return runUntil(streams, processed, first);
+            return runUntil(streams, processed, first, prefix + "trivial");
         }
     }
 
-    private double fullTopology(Map<String, Object> config, String prefix) {
+    private StreamsRun fullTopology(Map<String, Object> config, String prefix) {
         CountingListener counting = new CountingListener();
         LongAdder processed = counting.processed;
         AtomicLong first = counting.first;
         Map<String, Object> props = streamsConfig(config, prefix + "spend-monitor");
         props.put(SpendApplication.CREATE_TOPICS, "false");
         try (SpendApplication app = new SpendApplication(SpendConfig.of(props), counting)) {
-            return runUntil(app.streams(), processed, first, app::start);
+            return runUntil(app.streams(), processed, first, app::start, prefix + "spend-monitor");
         }
     }
 
-    private double runUntil(KafkaStreams streams, LongAdder processed, AtomicLong first) {
-        return runUntil(streams, processed, first, streams::start);
+    private StreamsRun runUntil(KafkaStreams streams, LongAdder processed, AtomicLong first, String appId) {
+        return runUntil(streams, processed, first, streams::start, appId);
     }
 
-    private double runUntil(KafkaStreams streams, LongAdder processed, AtomicLong first, Runnable start) {
+    private StreamsRun runUntil(KafkaStreams streams, LongAdder processed, AtomicLong first, Runnable start, String appId) {
         start.run();
+        AppCpu cpu = new AppCpu(appId);
         long deadline = System.nanoTime() + timeout.toNanos();
         long lastReport = System.nanoTime();
         while (processed.sum() < events) {
@@ -366,6 +385,9 @@ public final class BenchCommand implements Runnable {
             }
             if (System.nanoTime() > deadline) {
                 throw new CliException("processed only " + processed.sum() + " of " + events + " events in " + timeout);
+            }
+            if (first.get() != 0) {
+                cpu.markStart(processed.sum()); // once: the CPU from here on is the events' (start-up and rebalance excluded)
             }
             if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
                 System.err.printf("  processed %,d / %,d%n", processed.sum(), events);
@@ -378,7 +400,59 @@ public final class BenchCommand implements Runnable {
                 throw new CliException("interrupted");
             }
         }
-        return processed.sum() / seconds(System.nanoTime() - first.get());
+        long count = processed.sum();
+        double rate = count / seconds(System.nanoTime() - first.get());
+        return new StreamsRun(rate, cpu.sinceStartNanos() / 1e3 / Math.max(1, count - cpu.eventsAtStart()));
+    }
+
+    /**
+     * The CPU time of the threads of one streams application in this JVM: its stream threads, their
+     * producers' and consumers' threads and its state updater all have the application id in their
+     * names (the broker's and this command's threads do not). Threads that start after
+     * {@link #markStart} count from 0.
+     */
+    static final class AppCpu {
+        private final String appId;
+        private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        private Map<Long, Long> atStart;
+        private long eventsAtStart;
+
+        AppCpu(String appId) {
+            this.appId = appId;
+        }
+
+        void markStart(long events) {
+            if (atStart == null) {
+                atStart = sample();
+                eventsAtStart = events;
+            }
+        }
+
+        long eventsAtStart() {
+            return eventsAtStart;
+        }
+
+        long sinceStartNanos() {
+            Map<Long, Long> start = atStart == null ? Map.of() : atStart;
+            long total = 0;
+            for (Map.Entry<Long, Long> e : sample().entrySet()) {
+                total += e.getValue() - start.getOrDefault(e.getKey(), 0L);
+            }
+            return total;
+        }
+
+        private Map<Long, Long> sample() {
+            Map<Long, Long> cpu = new HashMap<>();
+            for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                if (info != null && info.getThreadName().contains(appId)) {
+                    long nanos = threads.getThreadCpuTime(info.getThreadId());
+                    if (nanos >= 0) {
+                        cpu.put(info.getThreadId(), nanos);
+                    }
+                }
+            }
+            return cpu;
+        }
     }
 
     private static java.util.Properties toProperties(Map<String, Object> map) {

@@ -32,6 +32,12 @@ class BenchCommandTest {
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("phase (3,000 events, 2 partitions)", "raw consume", "trivial windowed count, exactly-once",
                 "full spend topology, exactly-once").containsPattern("full/trivial=\\d+\\.\\d\\d full/raw=\\d+\\.\\d\\d \\(best of 2 runs each\\)");
+        // the app threads' CPU per event: positive (a streams app cannot process 3,000 events on no CPU)
+        Matcher cpu = Pattern.compile("cpu_us_per_event trivial=([\\d.]+) full=([\\d.]+) full/trivial_by_cpu=([\\d.]+) \\(least of 2 runs each\\)")
+                .matcher(run.out());
+        assertThat(cpu.find()).as(run.out()).isTrue();
+        assertThat(Double.parseDouble(cpu.group(1))).isPositive();
+        assertThat(Double.parseDouble(cpu.group(2))).isPositive();
         Matcher latency = Pattern.compile("event to /metrics p50 / p99\\s+([\\d.]+) s /\\s+([\\d.]+) s").matcher(run.out());
         assertThat(latency.find()).as(run.out()).isTrue();
         // the counters include open windows: a call shows within commits, never before it is sent
