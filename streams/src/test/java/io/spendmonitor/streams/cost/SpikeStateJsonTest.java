@@ -4,6 +4,7 @@ import io.spendmonitor.streams.topology.StateSerdes;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,5 +73,55 @@ class SpikeStateJsonTest {
         String edited = OLD_STATE.replace("\"1772449140000\":7,", "\"1772449140000\":5,\"1772449140000\":\"7\",");
         assertThat(edited).isNotEqualTo(OLD_STATE);
         assertThat(write(read(edited))).isEqualTo(OLD_STATE);
+    }
+
+    @Test
+    void theHistoryPutByTheEvaluationIsWrittenAsTheTreeMapWroteIt() {
+        TeamState s = new TeamState();
+        s.firstWindowStartMs = 1_772_445_600_000L;
+        s.lastActivityMs = 1_772_449_260_000L;
+        s.lastEvaluatedMs = 1_772_449_260_000L;
+        s.spike.put(1_772_449_260_000L, new BigInteger("123456789012345678901234567890"));
+        s.spike.put(1_772_445_660_000L, BigInteger.valueOf(1_000_000_000_000L));
+        s.spike.put(1_772_449_140_000L, BigInteger.valueOf(8));
+        s.spike.put(1_772_449_200_000L, new BigInteger("9223372036854775808"));
+        s.spike.put(1_772_449_140_000L, BigInteger.valueOf(7)); // replaced
+        s.spike.firing = true;
+        s.spike.baselineFemtoPerWindow = "16666666666.66666666666666666666667";
+        s.spike.calm = 2;
+        s.spike.sinceMs = 1_772_449_200_000L;
+        assertThat(write(s)).isEqualTo(OLD_STATE);
+    }
+
+    @Test
+    void anOldStateReadsIntoTheSortedHistory() {
+        TeamState.SpikeState spike = read(OLD_STATE.replace(
+                "{\"1772445660000\":1000000000000,\"1772449140000\":7,\"1772449200000\":9223372036854775808,\"1772449260000\":123456789012345678901234567890}",
+                "{\"1772449260000\":123456789012345678901234567890,\"1772449140000\":7,\"1772445660000\":1000000000000,\"1772449200000\":9223372036854775808}")).spike;
+        assertThat(spike.size()).isEqualTo(4);
+        assertThat(spike.getCosts().keySet()).containsExactly(1_772_445_660_000L, 1_772_449_140_000L, 1_772_449_200_000L, 1_772_449_260_000L);
+        assertThat(spike.cost(1_772_449_200_000L)).isEqualTo(new BigInteger("9223372036854775808"));
+        assertThat(spike.cost(1_772_449_080_000L)).isZero();
+        // (1772449140000, 1772449260000]: the last two
+        assertThat(spike.sum(1_772_449_140_000L, 1_772_449_260_000L)).isEqualTo(new BigInteger("123456789021569050938089343698"));
+        assertThat(spike.firing).isTrue();
+        assertThat(spike.calm).isEqualTo(2);
+        // and it goes on from there: an append, then the hour before forgotten
+        spike.put(1_772_449_320_000L, BigInteger.TEN);
+        spike.removeUpTo(1_772_449_140_000L);
+        assertThat(spike.getCosts().keySet()).containsExactly(1_772_449_200_000L, 1_772_449_260_000L, 1_772_449_320_000L);
+    }
+
+    @Test
+    void aNullCostReadsAsNoCost() {
+        // neither the TreeMap code nor this one writes a null; kept, it would fail every evaluation of the team
+        TeamState s = read(OLD_STATE.replace("\"1772449140000\":7,", "\"1772449140000\":null,"));
+        assertThat(s.spike.size()).isEqualTo(3);
+        assertThat(s.spike.cost(1_772_449_140_000L)).isZero();
+        assertThat(write(s)).isEqualTo(OLD_STATE.replace("\"1772449140000\":7,", ""));
+
+        TeamState none = read(OLD_EMPTY.replace("\"costs\":{}", "\"costs\":null"));
+        assertThat(none.spike.size()).isZero();
+        assertThat(write(none)).isEqualTo(OLD_EMPTY);
     }
 }
