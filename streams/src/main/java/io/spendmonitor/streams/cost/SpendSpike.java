@@ -36,10 +36,10 @@ final class SpendSpike {
         TeamState.SpikeState s = state.spike;
         BigInteger cost = window == null ? BigInteger.ZERO : window.apiCost().value();
         if (cost.signum() > 0) {
-            s.costs.put(windowEndMs, cost);
+            s.put(windowEndMs, cost);
         }
         // what the next evaluations can still look at: the judged windows and the hour before them
-        s.costs.headMap(windowEndMs - SPIKE_WINDOWS * w - BASELINE_MS, true).clear();
+        s.removeUpTo(windowEndMs - SPIKE_WINDOWS * w - BASELINE_MS);
 
         if (s.firing) {
             BigDecimal baseline = new BigDecimal(s.baselineFemtoPerWindow);
@@ -63,14 +63,11 @@ final class SpendSpike {
             return;
         }
         long historyWindows = historyMs / w;
-        BigInteger historySum = BigInteger.ZERO;
-        for (BigInteger c : s.costs.subMap(judgedFrom - historyWindows * w, false, judgedFrom, true).values()) {
-            historySum = historySum.add(c);
-        }
+        BigInteger historySum = s.sum(judgedFrom - historyWindows * w, judgedFrom);
         BigDecimal factor = BigDecimal.valueOf(settings.spikeFactor());
         BigInteger judgedSum = BigInteger.ZERO;
         for (int k = 0; k < SPIKE_WINDOWS; k++) {
-            BigInteger c = s.costs.getOrDefault(windowEndMs - k * w, BigInteger.ZERO);
+            BigInteger c = s.cost(windowEndMs - k * w);
             // c >= factor * historySum / historyWindows, without dividing
             if (new BigDecimal(c).multiply(BigDecimal.valueOf(historyWindows)).compareTo(factor.multiply(new BigDecimal(historySum))) < 0) {
                 return;

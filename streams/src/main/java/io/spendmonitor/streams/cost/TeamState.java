@@ -1,7 +1,13 @@
 package io.spendmonitor.streams.cost;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -78,9 +84,23 @@ public final class TeamState {
     public SpikeState spike = new SpikeState();
 
     /** SPEND_SPIKE: recent API cost per window, and whether it fires. */
+    @JsonPropertyOrder({"costs", "firing", "baselineFemtoPerWindow", "calm", "sinceMs"}) // as when costs was a field
     public static final class SpikeState {
-        /** API cost (femto-USD) of the team's recent windows with any, by window end: about 63 windows at most. */
-        public java.util.TreeMap<Long, java.math.BigInteger> costs = new java.util.TreeMap<>();
+        /*
+         * API cost (femto-USD) of the team's recent windows with any, by window end: about 63 windows
+         * at most (the judged ones and the hour before them). Two parallel arrays sorted by end, not a
+         * TreeMap: the evaluate node copies the state before every evaluation (every team, every
+         * minute) to put it back if the evaluation fails, and a copy of the arrays is two array copies
+         * where a TreeMap's was a tree of boxed entries. Windows come in order, so a put is almost
+         * always an append, and a removal takes the oldest from the front. Costs are immutable
+         * BigIntegers: copies share them. The JSON is what the TreeMap wrote (getCosts, setCosts).
+         */
+        @JsonIgnore
+        private long[] ends = new long[0];
+        @JsonIgnore
+        private BigInteger[] costFemto = new BigInteger[0];
+        @JsonIgnore
+        private int size;
         public boolean firing;
         /** The baseline while firing (frozen), femto-USD per window, a decimal. */
         public String baselineFemtoPerWindow;
@@ -88,9 +108,113 @@ public final class TeamState {
         public int calm;
         public long sinceMs;
 
+        /** Sets the cost of the window ending at {@code end}, replacing what it had. */
+        void put(long end, BigInteger cost) {
+            java.util.Objects.requireNonNull(cost, "cost");
+            int i = size;
+            if (size > 0 && ends[size - 1] >= end) {
+                i = Arrays.binarySearch(ends, 0, size, end);
+                if (i >= 0) {
+                    costFemto[i] = cost;
+                    return;
+                }
+                i = -i - 1;
+            }
+            if (size == ends.length) {
+                int capacity = Math.max(8, 2 * size);
+                ends = Arrays.copyOf(ends, capacity);
+                costFemto = Arrays.copyOf(costFemto, capacity);
+            }
+            System.arraycopy(ends, i, ends, i + 1, size - i);
+            System.arraycopy(costFemto, i, costFemto, i + 1, size - i);
+            ends[i] = end;
+            costFemto[i] = cost;
+            size++;
+        }
+
+        /** Forgets the windows ending at or before {@code end}. */
+        void removeUpTo(long end) {
+            int n = countUpTo(end);
+            if (n == 0) {
+                return;
+            }
+            System.arraycopy(ends, n, ends, 0, size - n);
+            System.arraycopy(costFemto, n, costFemto, 0, size - n);
+            Arrays.fill(costFemto, size - n, size, null); // no stale references past the end
+            size -= n;
+        }
+
+        /** The summed cost of the windows ending in ({@code after}, {@code upTo}]: zero when none (or after >= upTo). */
+        BigInteger sum(long after, long upTo) {
+            BigInteger sum = BigInteger.ZERO;
+            for (int i = countUpTo(after); i < size && ends[i] <= upTo; i++) {
+                sum = sum.add(costFemto[i]);
+            }
+            return sum;
+        }
+
+        /** The cost of the window ending at {@code end}: zero if it had none. */
+        BigInteger cost(long end) {
+            int i = Arrays.binarySearch(ends, 0, size, end);
+            return i >= 0 ? costFemto[i] : BigInteger.ZERO;
+        }
+
+        /** Windows kept. */
+        int size() {
+            return size;
+        }
+
+        /** How many windows end at or before {@code end}: the index of the first one after it. */
+        private int countUpTo(long end) {
+            int i = Arrays.binarySearch(ends, 0, size, end);
+            return i >= 0 ? i + 1 : -i - 1;
+        }
+
+        /**
+         * The JSON's "costs": an object from window end to cost, ascending, written exactly as the
+         * TreeMap&lt;Long, BigInteger&gt; this replaces was (states in the changelogs read back, and
+         * are written again byte for byte). A copy, its entries in the arrays' ascending order.
+         */
+        @JsonProperty("costs")
+        Map<Long, BigInteger> getCosts() {
+            Map<Long, BigInteger> byEnd = new java.util.LinkedHashMap<>(2 * size);
+            for (int i = 0; i < size; i++) {
+                byEnd.put(ends[i], costFemto[i]);
+            }
+            return byEnd;
+        }
+
+        /**
+         * Reads "costs" in any order (sorted here: a hand-edited state is kept sorted too; of a window
+         * given twice, Jackson keeps the last). A window whose cost is null, or a null "costs", neither
+         * of which this code writes, reads as no cost, the value an absent window has: kept, it would
+         * fail the team's evaluations (each rolled back, the null with it) until the window is forgotten.
+         */
+        @JsonProperty("costs")
+        void setCosts(Map<Long, BigInteger> byEnd) {
+            TreeMap<Long, BigInteger> sorted = new TreeMap<>();
+            if (byEnd != null) {
+                byEnd.forEach((end, femto) -> {
+                    if (femto != null) {
+                        sorted.put(end, femto);
+                    }
+                });
+            }
+            ends = new long[sorted.size()];
+            costFemto = new BigInteger[sorted.size()];
+            size = 0;
+            sorted.forEach((end, femto) -> {
+                ends[size] = end;
+                costFemto[size] = femto;
+                size++;
+            });
+        }
+
         SpikeState copy() {
             SpikeState c = new SpikeState();
-            c.costs = new java.util.TreeMap<>(costs);
+            c.ends = Arrays.copyOf(ends, size);
+            c.costFemto = Arrays.copyOf(costFemto, size);
+            c.size = size;
             c.firing = firing;
             c.baselineFemtoPerWindow = baselineFemtoPerWindow;
             c.calm = calm;
