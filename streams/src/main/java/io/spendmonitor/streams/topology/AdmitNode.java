@@ -23,12 +23,12 @@ import java.util.Optional;
  * a window already final is {@code late}; a copy of an id counted in an open window is a duplicate
  * (dropped, counted). What passes goes on to {@code price} as a domain event.
  */
-final class AdmitNode implements Processor<String, SpecificRecord, String, Object> {
+final class AdmitNode implements Processor<byte[], SpecificRecord, byte[], Object> {
     private final TaskBuffers shared;
     private final EventValidator validator;
     private final long maxAheadMs;
     private final SpendListener listener;
-    private ProcessorContext<String, Object> context;
+    private ProcessorContext<byte[], Object> context;
     private OpenWindows windows;
 
     AdmitNode(TaskBuffers shared, EventValidator validator, long maxAheadMs, SpendListener listener) {
@@ -39,13 +39,13 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
     }
 
     @Override
-    public void init(ProcessorContext<String, Object> context) {
+    public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
         this.windows = shared.openWindows(context);
     }
 
     @Override
-    public void process(Record<String, SpecificRecord> record) {
+    public void process(Record<byte[], SpecificRecord> record) {
         SpecificRecord value = record.value();
         long now = context.currentSystemTimeMs();
         windows.recordSeen(now, context.currentStreamTimeMs());
@@ -57,7 +57,7 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
         listener.processed();
     }
 
-    private void admit(Record<String, SpecificRecord> record, TokenUsage u, long now) {
+    private void admit(Record<byte[], SpecificRecord> record, TokenUsage u, long now) {
         String refused = refusal(u.getTimestamp(), now, u, null);
         if (refused != null) {
             deadLetter(context, listener, record, SpendTopology.DEAD_LETTER_TOKEN_SINK, refused);
@@ -78,7 +78,7 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
         context.forward(record.withValue(new NodeMessages.Admitted(call, null, idHash, u)), SpendTopology.PRICE_NODE);
     }
 
-    private void admit(Record<String, SpecificRecord> record, GpuUtilization g, long now) {
+    private void admit(Record<byte[], SpecificRecord> record, GpuUtilization g, long now) {
         String refused = refusal(g.getTimestamp(), now, null, g);
         if (refused != null) {
             deadLetter(context, listener, record, SpendTopology.DEAD_LETTER_GPU_SINK, refused);
@@ -109,19 +109,22 @@ final class AdmitNode implements Processor<String, SpecificRecord, String, Objec
         return windows.isLate(timestamp.toEpochMilli()) ? "late" : null;
     }
 
-    /** Sends the original record to the dead-letter topic with the reason and source topic as headers, and counts it. */
-    static void deadLetter(ProcessorContext<String, Object> context, SpendListener listener, Record<String, ?> record,
+    /**
+     * Sends the original record to the dead-letter topic with the reason and source topic as headers, and counts it.
+     * The key is the bytes the record came with: the input keys are never decoded (nothing counts by them).
+     */
+    static void deadLetter(ProcessorContext<byte[], Object> context, SpendListener listener, Record<byte[], ?> record,
                            String sink, String reason) {
         deadLetter(context, listener, record, record.value(), sink, reason);
     }
 
-    static void deadLetter(ProcessorContext<String, Object> context, SpendListener listener, Record<String, ?> record,
+    static void deadLetter(ProcessorContext<byte[], Object> context, SpendListener listener, Record<byte[], ?> record,
                            Object original, String sink, String reason) {
         String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         headers.add(Topics.DEAD_LETTER_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
         headers.add(Topics.DEAD_LETTER_TOPIC_HEADER, topic.getBytes(StandardCharsets.UTF_8));
-        context.forward(new Record<String, Object>(record.key(), original, record.timestamp(), headers), sink);
+        context.forward(new Record<byte[], Object>(record.key(), original, record.timestamp(), headers), sink);
         listener.rejected(reason, topic);
     }
 }

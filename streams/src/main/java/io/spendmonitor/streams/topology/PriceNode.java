@@ -15,12 +15,12 @@ import org.apache.kafka.streams.processor.api.Record;
  * goes on too (counted in tokens and calls) and a copy is dead-lettered as {@code unpriced} for
  * reconciliation; a rejected one ({@code absurd-cost}) is dead-lettered only: it never creates state.
  */
-final class PriceNode implements Processor<String, NodeMessages.Admitted, String, Object> {
+final class PriceNode implements Processor<byte[], NodeMessages.Admitted, byte[], Object> {
     private final Pricing pricing;
     private final PriceCatalog catalog;
     private final SpendListener listener;
     private final boolean callCosts;
-    private ProcessorContext<String, Object> context;
+    private ProcessorContext<byte[], Object> context;
 
     PriceNode(PriceCatalog catalog, SpendListener listener) {
         this(catalog, listener, false);
@@ -35,7 +35,7 @@ final class PriceNode implements Processor<String, NodeMessages.Admitted, String
     }
 
     @Override
-    public void init(ProcessorContext<String, Object> context) {
+    public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
         loadCatalog();
     }
@@ -61,7 +61,7 @@ final class PriceNode implements Processor<String, NodeMessages.Admitted, String
     }
 
     @Override
-    public void process(Record<String, NodeMessages.Admitted> record) {
+    public void process(Record<byte[], NodeMessages.Admitted> record) {
         NodeMessages.Admitted event = record.value();
         Pricing.Outcome outcome;
         String reason;

@@ -24,7 +24,7 @@ import java.util.Map;
  * events finish its windows, never the wall clock. No client's clock can move the task's time past
  * the wall clock plus {@code spend.timestamp.max-ahead} (the extractor and {@code admit} see to it).
  */
-final class WindowNode implements Processor<String, NodeMessages.Priced, String, Object> {
+final class WindowNode implements Processor<byte[], NodeMessages.Priced, String, Object> {
     /** How often the wall clock is looked at for quiet partitions. */
     static final Duration QUIET_CHECK = Duration.ofSeconds(1);
 
@@ -59,7 +59,7 @@ final class WindowNode implements Processor<String, NodeMessages.Priced, String,
     }
 
     @Override
-    public void process(Record<String, NodeMessages.Priced> record) {
+    public void process(Record<byte[], NodeMessages.Priced> record) {
         NodeMessages.Priced priced = record.value();
         if (priced.call() != null) {
             add(priced.call(), priced.idHash());

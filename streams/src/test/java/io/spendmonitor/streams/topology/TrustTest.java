@@ -257,6 +257,22 @@ class TrustTest {
     }
 
     @Test
+    void aDeadLetterKeepsTheKeyBytesItCameWith() {
+        f = new TopologyFixture();
+        Instant t0 = Instant.parse("2026-03-02T10:00:00Z");
+        // a key that is not UTF-8 (0xC3 starts a 2-byte sequence that 0x28 does not continue)
+        byte[] key = {'t', (byte) 0xC3, 0x28, 0};
+        var raw = f.driver.createInputTopic(f.topics.tokenUsage().name(), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                f.topics.tokenUsage().valueSerde().serializer());
+        raw.pipeInput(key, f.call("search", "openai", "gpt-4o-mini", t0).setInputTokens(-1).build(), t0);
+
+        var letters = f.deadLetters.readRecordsToList();
+        assertThat(letters).hasSize(1);
+        // decoded as a String and encoded again, it came out as 't', U+FFFD, '(', NUL: 6 bytes, not these 4
+        assertThat(letters.get(0).key()).containsExactly(key);
+    }
+
+    @Test
     void deadLettersOfBothEventTypesShareTheTopicUnderTheirOwnSubjects() {
         f = new TopologyFixture();
         Instant t0 = Instant.parse("2026-03-02T10:00:00Z");
