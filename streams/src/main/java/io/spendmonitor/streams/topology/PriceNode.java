@@ -75,8 +75,10 @@ final class PriceNode implements Processor<byte[], NodeMessages.Admitted, byte[]
             sink = SpendTopology.DEAD_LETTER_TOKEN_SINK;
             if (callCosts && outcome == Pricing.Outcome.PRICED && event.original() instanceof io.spendmonitor.avro.TokenUsage u) {
                 var call = event.call();
+                // keyed by team (the contract), whatever key the call came with
                 catalog.apiPriceVersion(call.provider(), call.model(), call.serviceTier(), call.timestampMs()).ifPresent(version ->
-                        context.forward(record.withValue(CallCostRecords.of(u, version, p.costFemto())), SpendTopology.CALL_COSTS_SINK));
+                        context.forward(record.withKey(call.team().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                .withValue(CallCostRecords.of(u, version, p.costFemto())), SpendTopology.CALL_COSTS_SINK));
             }
         } else {
             Pricing.PricedSample p = pricing.price(event.sample());

@@ -62,6 +62,18 @@ class CallCostsTest {
     }
 
     @Test
+    void aCallCostIsKeyedByItsTeamWhateverKeyTheCallCameWith() {
+        f = new TopologyFixture(Map.of("spend.call-costs.enabled", "true"));
+        TestOutputTopic<String, CallCost> callCosts = f.driver.createOutputTopic(f.topics.callCosts().name(),
+                new StringDeserializer(), f.topics.callCosts().valueSerde().deserializer());
+        f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2026-01-01T00:00:00Z");
+        TokenUsage call = f.call("search", "openai", "gpt-4o-mini", Instant.parse("2026-02-15T10:00:05Z")).build();
+        f.tokens.pipeInput("request-7f3a", call, call.getTimestamp()); // a service keying by request id
+
+        assertThat(callCosts.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("search");
+    }
+
+    @Test
     void offByDefaultTheTopologyHasNoSuchSink() {
         f = new TopologyFixture();
 
