@@ -120,6 +120,47 @@ class AvroSerdeTest {
                 .extracting(e -> ((AvroSerdeException) e).reason()).isEqualTo("undecodable");
     }
 
+    /** Each thread reuses its decoder: a record that failed half-way leaves nothing behind for the next. */
+    @Test
+    void aDecoderReusedAfterAFailureAndAcrossThreadsReadsEachRecordWhole() throws Exception {
+        var deserializer = serde.deserializer();
+        java.util.List<TokenUsage> sent = new java.util.ArrayList<>();
+        java.util.List<byte[]> wire = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            TokenUsage u = Fixtures.tokenUsage("evt-" + i);
+            u.setTeam("team-" + "x".repeat(i % 17)); // lengths differ, so a stale buffer would show
+            u.setInputTokens(i * 1_000L);
+            sent.add(u);
+            wire.add(serde.serializer().serialize("llm.token-usage", u));
+        }
+        byte[] truncated = Arrays.copyOf(wire.get(5), wire.get(5).length - 20);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                results.add(pool.submit(() -> {
+                    int checked = 0;
+                    for (int round = 0; round < 20; round++) {
+                        for (int i = 0; i < sent.size(); i++) {
+                            if (i % 50 == 0) {
+                                assertThatThrownBy(() -> deserializer.deserialize("llm.token-usage", truncated))
+                                        .isInstanceOf(AvroSerdeException.class);
+                            }
+                            assertThat(deserializer.deserialize("llm.token-usage", wire.get(i))).isEqualTo(sent.get(i));
+                            checked++;
+                        }
+                    }
+                    return checked;
+                }));
+            }
+            for (var r : results) {
+                assertThat(r.get()).isEqualTo(20 * 200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void decimalsKeepEveryNanoDollar() {
         TokenUsage usage = Fixtures.tokenUsage("evt");
