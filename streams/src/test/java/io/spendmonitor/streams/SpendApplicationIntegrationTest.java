@@ -106,6 +106,15 @@ class SpendApplicationIntegrationTest {
             for (int i = 0; i < 10; i++) {
                 raw.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-0", ("garbage " + i).getBytes(StandardCharsets.UTF_8)));
             }
+            // a call the rules refuse, under a key that is not UTF-8: its dead letter keeps the key's bytes
+            try (KafkaProducer<byte[], byte[]> bytes = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+                TokenUsage refused = TokenUsage.newBuilder().setEventId("refused-1").setTimestamp(T0.plus(Duration.ofMinutes(55)))
+                        .setTeam("team-0").setApplication("app").setProvider("openai").setModel("gpt-4o-mini")
+                        .setInputTokens(-1).setOutputTokens(0).build();
+                bytes.send(new ProducerRecord<>(topics.tokenUsage().name(), NOT_UTF8_KEY,
+                        topics.tokenUsage().valueSerde().serializer().serialize(topics.tokenUsage().name(), refused)));
+            }
             // one call per team an hour later moves every partition's stream time past the last window
             for (int t = 0; t <= TEAMS; t++) {
                 String team = t == TEAMS ? "team-gpu" : "team-" + t;
@@ -132,7 +141,8 @@ class SpendApplicationIntegrationTest {
                 });
                 assertThat(output).containsAllEntriesOf(expectedOutputTokens);
             }
-            assertThat(deadLetterReasons(topics)).containsEntry("undecodable", 10L);
+            assertThat(deadLetterReasons(topics)).containsEntry("undecodable", 10L).containsEntry("negative-tokens", 1L);
+            assertThat(refusedKey).containsExactly(NOT_UTF8_KEY);
             assertThat(second.streams().state()).isEqualTo(KafkaStreams.State.RUNNING);
             second.close();
         }
@@ -262,6 +272,10 @@ class SpendApplicationIntegrationTest {
         return max;
     }
 
+    /** 't', then 0xC3 that 0x28 does not continue: decoded as a String and encoded again it would be 't', U+FFFD, '('. */
+    private static final byte[] NOT_UTF8_KEY = {'t', (byte) 0xC3, 0x28};
+    private byte[] refusedKey;
+
     private Map<String, Long> deadLetterReasons(Topics topics) {
         Map<String, Long> reasons = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
@@ -273,9 +287,13 @@ class SpendApplicationIntegrationTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(300))) {
                     Header h = r.headers().lastHeader(Topics.DEAD_LETTER_REASON_HEADER);
-                    reasons.merge(h == null ? "(none)" : new String(h.value(), StandardCharsets.UTF_8), 1L, Long::sum);
+                    String reason = h == null ? "(none)" : new String(h.value(), StandardCharsets.UTF_8);
+                    reasons.merge(reason, 1L, Long::sum);
+                    if (reason.equals("negative-tokens")) {
+                        refusedKey = r.key();
+                    }
                 }
-                return reasons.getOrDefault("undecodable", 0L) >= 10;
+                return reasons.getOrDefault("undecodable", 0L) >= 10 && reasons.containsKey("negative-tokens");
             });
         }
         return reasons;
