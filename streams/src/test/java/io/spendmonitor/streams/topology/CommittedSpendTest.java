@@ -81,6 +81,32 @@ class CommittedSpendTest {
     }
 
     @Test
+    void anAbortThatFailsStillDropsWhatWasStaged() {
+        producer.beginTransaction();
+        committed.stageCacheable("search", BigInteger.valueOf(9));
+        mock.abortTransactionException = new KafkaException("broker gone");
+        assertThatThrownBy(producer::abortTransaction).isInstanceOf(KafkaException.class).hasMessage("broker gone");
+
+        // the mock's transaction is still open after the failed abort: a commit now publishes whatever is still staged
+        mock.abortTransactionException = null;
+        producer.commitTransaction();
+        assertThat(committed.cacheableView()).isEmpty();
+    }
+
+    @Test
+    void everyOtherCallReachesTheProducer() {
+        producer.beginTransaction();
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("t", new byte[] {1}, new byte[] {2}));
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("t", new byte[] {3}, new byte[] {4}), (m, e) -> { });
+        producer.flush();
+        producer.commitTransaction();
+        assertThat(mock.history()).extracting(r -> r.key()[0]).containsExactly((byte) 1, (byte) 3);
+        assertThat(mock.transactionCommitted()).isTrue();
+        producer.close();
+        assertThat(mock.closed()).isTrue();
+    }
+
+    @Test
     void discardedWorkIsUnstagedAndAClosedTaskWithdrawsItsTeams() {
         producer.beginTransaction();
         committed.stageCacheable("search", BigInteger.valueOf(5));
