@@ -154,13 +154,13 @@ public final class BenchCommand implements Runnable {
                 StreamsRun t = trivialCount(config, topics, prefix + "run" + r + ".");
                 trivialRuns.add(t.eventsPerS());
                 trivialCpu.add(t.cpuMicrosPerEvent());
-                System.err.printf("trivial windowed count (exactly-once), run %d: %,.0f events/s, %.2f µs CPU/event%n", r,
-                        t.eventsPerS(), t.cpuMicrosPerEvent());
+                System.err.printf("trivial windowed count (exactly-once), run %d: %,.0f events/s, %.2f µs CPU/event"
+                        + " (the whole process, broker included: %.2f)%n", r, t.eventsPerS(), t.cpuMicrosPerEvent(), t.processCpuMicrosPerEvent());
                 StreamsRun f = fullTopology(config, prefix + "run" + r + ".");
                 fullRuns.add(f.eventsPerS());
                 fullCpu.add(f.cpuMicrosPerEvent());
-                System.err.printf("full spend topology (exactly-once), run %d: %,.0f events/s, %.2f µs CPU/event%n", r,
-                        f.eventsPerS(), f.cpuMicrosPerEvent());
+                System.err.printf("full spend topology (exactly-once), run %d: %,.0f events/s, %.2f µs CPU/event"
+                        + " (the whole process, broker included: %.2f)%n", r, f.eventsPerS(), f.cpuMicrosPerEvent(), f.processCpuMicrosPerEvent());
             }
             double trivial = java.util.Collections.max(trivialRuns);
             double full = java.util.Collections.max(fullRuns);
@@ -334,7 +334,7 @@ public final class BenchCommand implements Runnable {
 
     /** A windowed count per key over the raw bytes: what any Streams app does at the least. */
     /** One streams run: its rate from the first record to the last, and its threads' CPU per event over the same span. */
-    record StreamsRun(double eventsPerS, double cpuMicrosPerEvent) {
+    record StreamsRun(double eventsPerS, double cpuMicrosPerEvent, double processCpuMicrosPerEvent) {
     }
 
     private StreamsRun trivialCount(Map<String, Object> config, Topics topics, String prefix) {
@@ -390,7 +390,7 @@ public final class BenchCommand implements Runnable {
                 cpu.markStart(processed.sum()); // once: the CPU from here on is the events' (start-up and rebalance excluded)
             }
             if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
-                System.err.printf("  processed %,d / %,d%n", processed.sum(), events);
+                System.err.printf("  processed %,d / %,d%s%n", processed.sum(), events, threadTime(streams));
                 lastReport = System.nanoTime();
             }
             try {
@@ -402,7 +402,33 @@ public final class BenchCommand implements Runnable {
         }
         long count = processed.sum();
         double rate = count / seconds(System.nanoTime() - first.get());
-        return new StreamsRun(rate, cpu.sinceStartNanos() / 1e3 / Math.max(1, count - cpu.eventsAtStart()));
+        long counted = Math.max(1, count - cpu.eventsAtStart());
+        return new StreamsRun(rate, cpu.sinceStartNanos() / 1e3 / counted, cpu.processSinceStartNanos() / 1e3 / counted);
+    }
+
+    /**
+     * Where the stream threads' wall time went lately (Kafka Streams' thread ratios, averaged over the
+     * threads): processing, polling, committing, punctuating. What is left is waiting elsewhere.
+     */
+    static String threadTime(KafkaStreams streams) {
+        Map<String, double[]> ratios = new java.util.LinkedHashMap<>();
+        for (String name : List.of("process-ratio", "poll-ratio", "commit-ratio", "punctuate-ratio")) {
+            ratios.put(name, new double[2]);
+        }
+        streams.metrics().forEach((name, metric) -> {
+            double[] r = ratios.get(name.name());
+            if (r != null && "stream-thread-metrics".equals(name.group()) && metric.metricValue() instanceof Double v && !v.isNaN()) {
+                r[0] += v;
+                r[1]++;
+            }
+        });
+        StringBuilder s = new StringBuilder();
+        ratios.forEach((name, r) -> {
+            if (r[1] > 0) {
+                s.append(String.format(" %s %.0f%%", name.substring(0, name.indexOf('-')), 100 * r[0] / r[1]));
+            }
+        });
+        return s.length() == 0 ? "" : " (stream threads:" + s + ")";
     }
 
     /**
@@ -421,8 +447,18 @@ public final class BenchCommand implements Runnable {
             this.appId = appId;
         }
 
+        /** This JVM's CPU: with a local cluster, the broker's work for the run is in it too. */
+        private final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        private long processAtStart;
+
+        long processSinceStartNanos() {
+            return atStart == null ? 0 : os.getProcessCpuTime() - processAtStart;
+        }
+
         void markStart(long events) {
             if (atStart == null) {
+                processAtStart = os.getProcessCpuTime();
                 atStart = sample();
                 eventsAtStart = events;
             }
