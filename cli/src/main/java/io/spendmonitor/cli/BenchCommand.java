@@ -403,7 +403,37 @@ public final class BenchCommand implements Runnable {
         long count = processed.sum();
         double rate = count / seconds(System.nanoTime() - first.get());
         long counted = Math.max(1, count - cpu.eventsAtStart());
+        System.err.printf("  %s%n", written(streams, count));
         return new StreamsRun(rate, cpu.sinceStartNanos() / 1e3 / counted, cpu.processSinceStartNanos() / 1e3 / counted);
+    }
+
+    /** What the application's producers sent (changelogs, outputs, transaction markers aside), per event. */
+    static String written(KafkaStreams streams, long events) {
+        double bytes = 0;
+        double records = 0;
+        for (var e : streams.metrics().entrySet()) {
+            if ("producer-metrics".equals(e.getKey().group()) && e.getValue().metricValue() instanceof Double v && !v.isNaN()) {
+                if (e.getKey().name().equals("outgoing-byte-total")) {
+                    bytes += v;
+                } else if (e.getKey().name().equals("record-send-total")) {
+                    records += v;
+                }
+            }
+        }
+        // by topic (without the run's prefix), the most bytes first
+        Map<String, Double> byTopic = new HashMap<>();
+        for (var e : streams.metrics().entrySet()) {
+            if ("producer-topic-metrics".equals(e.getKey().group()) && e.getKey().name().equals("byte-total")
+                    && e.getValue().metricValue() instanceof Double v && !v.isNaN()) {
+                String topic = e.getKey().tags().getOrDefault("topic", "?");
+                byTopic.merge(topic.substring(topic.lastIndexOf('.', topic.length() - 1) + 1), v, Double::sum);
+            }
+        }
+        StringBuilder top = new StringBuilder();
+        byTopic.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(6)
+                .forEach(t -> top.append(String.format(" %s %.1f", t.getKey(), t.getValue() / Math.max(1, events))));
+        return String.format("sent %.2f records and %,.1f bytes (requests included) per event%s", records / Math.max(1, events),
+                bytes / Math.max(1, events), top.length() == 0 ? "" : "; record bytes per event by topic:" + top);
     }
 
     /**
