@@ -114,19 +114,18 @@ public final class PriceCatalog {
     /** Which entry {@link #apiPrice} takes for these arguments (the same lookup), for the per-call cost records. */
     public Optional<Version> apiPriceVersion(String provider, String model, String serviceTier, long atMillis) {
         if (serviceTier != null && !serviceTier.isEmpty()) {
-            Optional<Version> tiered = version(PriceKeys.apiSubject(provider, model, serviceTier), atMillis);
+            Optional<Version> tiered = version(provider, model, serviceTier, atMillis);
             if (tiered.isPresent()) {
                 return tiered;
             }
         }
-        return version(PriceKeys.apiSubject(provider, model, null), atMillis);
+        return version(provider, model, "", atMillis);
     }
 
-    private Optional<Version> version(String subject, long atMillis) {
-        NavigableMap<Long, Object> subjectVersions = versions.get(subject);
-        Map.Entry<Long, Object> entry = subjectVersions == null ? null : subjectVersions.floorEntry(atMillis);
+    private Optional<Version> version(String provider, String model, String tier, long atMillis) {
+        Map.Entry<Long, Object> entry = apiVersions(provider, model, tier).floorEntry(atMillis);
         return entry == null || !(entry.getValue() instanceof ApiPrice) ? Optional.empty()
-                : Optional.of(new Version(subject, entry.getKey()));
+                : Optional.of(new Version(PriceKeys.apiSubject(provider, model, tier), entry.getKey()));
     }
 
     public Optional<BigDecimal> gpuUsdPerHour(String gpuModel, long atMillis) {
