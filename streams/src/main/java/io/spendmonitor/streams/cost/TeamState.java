@@ -192,22 +192,16 @@ public final class TeamState {
          */
         @JsonProperty("costs")
         void setCosts(Map<Long, BigInteger> byEnd) {
-            TreeMap<Long, BigInteger> sorted = new TreeMap<>();
+            ends = new long[0];
+            costFemto = new BigInteger[0];
+            size = 0;
             if (byEnd != null) {
                 byEnd.forEach((end, femto) -> {
                     if (femto != null) {
-                        sorted.put(end, femto);
+                        put(end, femto); // sorted insert
                     }
                 });
             }
-            ends = new long[sorted.size()];
-            costFemto = new BigInteger[sorted.size()];
-            size = 0;
-            sorted.forEach((end, femto) -> {
-                ends[size] = end;
-                costFemto[size] = femto;
-                size++;
-            });
         }
 
         SpikeState copy() {
