@@ -332,11 +332,11 @@ public final class BenchCommand implements Runnable {
         return props;
     }
 
-    /** A windowed count per key over the raw bytes: what any Streams app does at the least. */
     /** One streams run: its rate from the first record to the last, and its threads' CPU per event over the same span. */
     record StreamsRun(double eventsPerS, double cpuMicrosPerEvent, double processCpuMicrosPerEvent) {
     }
 
+    /** A windowed count per key over the raw bytes: what any Streams app does at the least. */
     private StreamsRun trivialCount(Map<String, Object> config, Topics topics, String prefix) {
         LongAdder processed = new LongAdder();
         AtomicLong first = new AtomicLong();
@@ -411,22 +411,20 @@ public final class BenchCommand implements Runnable {
     static String written(KafkaStreams streams, long events) {
         double bytes = 0;
         double records = 0;
+        Map<String, Double> byTopic = new HashMap<>(); // without the run's prefix
         for (var e : streams.metrics().entrySet()) {
-            if ("producer-metrics".equals(e.getKey().group()) && e.getValue().metricValue() instanceof Double v && !v.isNaN()) {
-                if (e.getKey().name().equals("outgoing-byte-total")) {
-                    bytes += v;
-                } else if (e.getKey().name().equals("record-send-total")) {
-                    records += v;
-                }
+            if (!(e.getValue().metricValue() instanceof Double v) || v.isNaN()) {
+                continue;
             }
-        }
-        // by topic (without the run's prefix), the most bytes first
-        Map<String, Double> byTopic = new HashMap<>();
-        for (var e : streams.metrics().entrySet()) {
-            if ("producer-topic-metrics".equals(e.getKey().group()) && e.getKey().name().equals("byte-total")
-                    && e.getValue().metricValue() instanceof Double v && !v.isNaN()) {
+            String group = e.getKey().group();
+            String name = e.getKey().name();
+            if ("producer-metrics".equals(group) && name.equals("outgoing-byte-total")) {
+                bytes += v;
+            } else if ("producer-metrics".equals(group) && name.equals("record-send-total")) {
+                records += v;
+            } else if ("producer-topic-metrics".equals(group) && name.equals("byte-total")) {
                 String topic = e.getKey().tags().getOrDefault("topic", "?");
-                byTopic.merge(topic.substring(topic.lastIndexOf('.', topic.length() - 1) + 1), v, Double::sum);
+                byTopic.merge(topic.substring(topic.lastIndexOf('.') + 1), v, Double::sum);
             }
         }
         StringBuilder top = new StringBuilder();
@@ -470,17 +468,16 @@ public final class BenchCommand implements Runnable {
     static final class AppCpu {
         private final String appId;
         private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        /** This JVM's CPU: with a local cluster, the broker's work for the run is in it too. */
+        private final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         private Map<Long, Long> atStart;
         private long eventsAtStart;
+        private long processAtStart;
 
         AppCpu(String appId) {
             this.appId = appId;
         }
-
-        /** This JVM's CPU: with a local cluster, the broker's work for the run is in it too. */
-        private final com.sun.management.OperatingSystemMXBean os =
-                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        private long processAtStart;
 
         long processSinceStartNanos() {
             return atStart == null ? 0 : os.getProcessCpuTime() - processAtStart;
