@@ -92,6 +92,8 @@ class SpendApplicationIntegrationTest {
             Topics topics = first.topics();
             first.start();
             prices(producer, topics);
+            // calls priced before their prices arrive are counted unpriced: wait for the catalog (3 models, 1 GPU)
+            await().atMost(Duration.ofSeconds(60)).until(() -> first.catalog().size() >= PRICES.size() + 1);
 
             int half = calls.size() / 2;
             send(producer, topics, calls.subList(0, half), 0, samples);

@@ -116,6 +116,10 @@ class SpendServiceIntegrationTest {
                     .setMinReplicas(1).setOverheadUsdPerHour(usd("0")).setApiEquivalent("openai/gpt-4o-mini")
                     .setEffectiveFrom(from).build()));
             producer.flush();
+            // a call priced before its price reached the instance is counted unpriced, as it should be:
+            // the calls go out once both instances' catalogs hold the three entries (CI saw one call lost)
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    services.stream().allMatch(s -> s.application().catalog().size() >= 3));
             for (int minute = 0; minute < 10; minute++) {
                 for (int t = 0; t < TEAMS; t++) {
                     String team = "team-" + t;
