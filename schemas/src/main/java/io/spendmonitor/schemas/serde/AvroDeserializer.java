@@ -40,6 +40,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     /** Each writer schema compiled for the length check, by schema id (as many as the readers). */
     private final Map<Integer, AvroLengthCheck.Compiled> lengthChecks = new ConcurrentHashMap<>();
     /**
+     * The direct reader of each schema id written with exactly the target class's schema (see
+     * {@link DirectRecordReader}); ids of other schemas have none. Filled with the readers.
+     */
+    private final Map<Integer, DirectRecordReader> directReaders = new ConcurrentHashMap<>();
+    private boolean direct = true;
+    /**
      * Each thread's decoder, configured anew for every record (Kafka Streams shares one deserializer
      * among its stream threads): a new one per record, with its buffers, was ~1.5% of a stream thread.
      */
@@ -96,6 +102,14 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             reader = readerFor(id, topic);
             readers.put(id, reader);
         }
+        DirectRecordReader directReader = direct ? directReaders.get(id) : null;
+        if (directReader != null) {
+            Object record = directReader.read(bytes, WireFormat.HEADER_SIZE);
+            if (record != null) {
+                return (T) record;
+            }
+            // something unusual: the general path below reads it, or says exactly what is wrong
+        }
         // lengths first: the decoder allocates what a length prefix claims before it reads the bytes
         String malformed = lengthChecks.get(id).problem(bytes, WireFormat.HEADER_SIZE);
         if (malformed != null) {
@@ -143,7 +157,23 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                     + writer.getFullName() + " (schema id " + id + "), which cannot be read as "
                     + readerSchema.getFullName() + ": " + compatibility.getDescription());
         }
+        if (writer.equals(readerSchema)) {
+            DirectRecordReader directReader = DirectRecordReader.compile(readerSchema, specificModel);
+            if (directReader != null) {
+                directReaders.put(id, directReader);
+            }
+        }
         return (DatumReader<Object>) (DatumReader<?>) new SpecificDatumReader<>(writer, readerSchema, specificModel);
+    }
+
+    /** Whether records may be read by the direct reader (the default); false reads every one through Avro. For tests. */
+    void direct(boolean enabled) {
+        this.direct = enabled;
+    }
+
+    /** Whether records of {@code schemaId} have a direct reader (once one of them was read). For tests. */
+    boolean hasDirectReader(int schemaId) {
+        return directReaders.containsKey(schemaId);
     }
 
     @Override
