@@ -146,11 +146,23 @@ public final class TeamState {
 
         /** The summed cost of the windows ending in ({@code after}, {@code upTo}]: zero when none (or after >= upTo). */
         BigInteger sum(long after, long upTo) {
-            BigInteger sum = BigInteger.ZERO;
+            // in a long while it fits (each evaluation sums up to an hour of windows: a BigInteger a
+            // window was ~1 % of the stream thread), in a BigInteger from the first cost or sum that does not
+            long small = 0;
+            BigInteger big = null;
             for (int i = countUpTo(after); i < size && ends[i] <= upTo; i++) {
-                sum = sum.add(costFemto[i]);
+                BigInteger c = costFemto[i];
+                if (big == null && c.bitLength() < 63) {
+                    long v = c.longValue();
+                    long r = small + v;
+                    if (((small ^ r) & (v ^ r)) >= 0) { // no overflow
+                        small = r;
+                        continue;
+                    }
+                }
+                big = (big == null ? BigInteger.valueOf(small) : big).add(c);
             }
-            return sum;
+            return big == null ? BigInteger.valueOf(small) : big;
         }
 
         /** The cost of the window ending at {@code end}: zero if it had none. */

@@ -40,6 +40,9 @@ class SpikeStatePropertyTest {
         Arbitrary<BigInteger> cost = Arbitraries.oneOf(
                 Arbitraries.longs().between(1, 10_000_000_000_000L).map(BigInteger::valueOf),
                 Arbitraries.bigIntegers().between(BigInteger.ONE, BigInteger.TEN.pow(40)),
+                // sums that leave a long (sum's fast path) on either side
+                Arbitraries.longs().between(Long.MAX_VALUE / 8, Long.MAX_VALUE / 2).map(BigInteger::valueOf),
+                Arbitraries.longs().between(Long.MIN_VALUE / 2, Long.MIN_VALUE / 8).map(BigInteger::valueOf),
                 Arbitraries.of(BigInteger.ZERO, BigInteger.ONE.negate()));
         return Combinators.combine(kind, Arbitraries.longs().between(-5, 150), Arbitraries.longs().between(-5, 150), cost)
                 .as(Op::new).list().ofMinSize(1).ofMaxSize(300);
