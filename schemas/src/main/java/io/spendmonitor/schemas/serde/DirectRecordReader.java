@@ -12,6 +12,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,17 +47,27 @@ final class DirectRecordReader {
     private static final byte DECIMAL = 9;
     private static final byte NULL = 10;
 
-    /** One field: its kind, whether it is a nullable union (and which branch is null), a decimal's scale. */
-    private record Field(byte kind, boolean nullable, int nullBranch, int scale) {
+    /**
+     * One field: its kind, whether it is a nullable union (and which branch is null), a decimal's
+     * scale, and for a string its number among the record's strings (its {@link RepeatedStrings}).
+     */
+    private record Field(byte kind, boolean nullable, int nullBranch, int scale, int stringIndex) {
     }
 
     /** The generated class's no-argument constructor (Avro's own lookup per record was ~2 % of the stream thread). */
     private final java.lang.reflect.Constructor<?> constructor;
     private final Field[] fields;
+    /** Each thread's repeated strings, one per string field (Kafka Streams shares a deserializer among its threads). */
+    private final ThreadLocal<RepeatedStrings[]> strings;
 
-    private DirectRecordReader(java.lang.reflect.Constructor<?> constructor, Field[] fields) {
+    private DirectRecordReader(java.lang.reflect.Constructor<?> constructor, Field[] fields, int stringFields) {
         this.constructor = constructor;
         this.fields = fields;
+        this.strings = ThreadLocal.withInitial(() -> {
+            RepeatedStrings[] perField = new RepeatedStrings[stringFields];
+            Arrays.setAll(perField, i -> new RepeatedStrings());
+            return perField;
+        });
     }
 
     /** A reader for records written with {@code schema} (the target class's own), or null when it cannot read them. */
@@ -66,6 +77,7 @@ final class DirectRecordReader {
         }
         List<Schema.Field> schemaFields = schema.getFields();
         Field[] fields = new Field[schemaFields.size()];
+        int stringFields = 0;
         for (int i = 0; i < fields.length; i++) {
             Schema s = schemaFields.get(i).schema();
             boolean nullable = false;
@@ -90,14 +102,14 @@ final class DirectRecordReader {
                 return null;
             }
             int scale = kind == DECIMAL ? ((LogicalTypes.Decimal) s.getLogicalType()).getScale() : 0;
-            fields[i] = new Field(kind, nullable, nullBranch, scale);
+            fields[i] = new Field(kind, nullable, nullBranch, scale, kind == STRING ? stringFields++ : -1);
         }
         Class<?> type = model.getClass(schema);
         if (type == null || !SpecificRecord.class.isAssignableFrom(type)) {
             return null;
         }
         try {
-            return new DirectRecordReader(type.getConstructor(), fields);
+            return new DirectRecordReader(type.getConstructor(), fields, stringFields);
         } catch (NoSuchMethodException e) {
             return null;
         }
@@ -142,7 +154,7 @@ final class DirectRecordReader {
 
     /** The record in {@code bytes} from {@code offset} to the end, or null when the general path must decide. */
     SpecificRecord read(byte[] bytes, int offset) {
-        Cursor in = new Cursor(bytes, offset);
+        Cursor in = new Cursor(bytes, offset, strings.get());
         SpecificRecord record;
         try {
             record = (SpecificRecord) constructor.newInstance();
@@ -190,7 +202,7 @@ final class DirectRecordReader {
             case DOUBLE:
                 return Double.longBitsToDouble(in.fixedLong());
             case STRING:
-                return in.string();
+                return in.repeatedString(f.stringIndex);
             case TIMESTAMP_MILLIS: {
                 long millis = in.varLong();
                 return in.failed ? null : Instant.ofEpochMilli(millis);
@@ -201,7 +213,7 @@ final class DirectRecordReader {
                     in.failed = true; // an empty decimal is Avro's error to report
                     return null;
                 }
-                byte[] unscaled = java.util.Arrays.copyOfRange(in.bytes, in.pos, in.pos + length);
+                byte[] unscaled = Arrays.copyOfRange(in.bytes, in.pos, in.pos + length);
                 in.pos += length;
                 return new BigDecimal(new BigInteger(unscaled), f.scale);
             }
@@ -216,12 +228,14 @@ final class DirectRecordReader {
     /** A position in the bytes; once {@code failed}, what it returns is meaningless. */
     private static final class Cursor {
         final byte[] bytes;
+        final RepeatedStrings[] strings;
         int pos;
         boolean failed;
 
-        Cursor(byte[] bytes, int pos) {
+        Cursor(byte[] bytes, int pos, RepeatedStrings[] strings) {
             this.bytes = bytes;
             this.pos = pos;
+            this.strings = strings;
         }
 
         int next() {
@@ -310,6 +324,17 @@ final class DirectRecordReader {
                 return null;
             }
             String s = new String(bytes, pos, length, StandardCharsets.UTF_8);
+            pos += length;
+            return s;
+        }
+
+        /** A string field's value, through that field's repeated strings. */
+        String repeatedString(int field) {
+            int length = length();
+            if (failed) {
+                return null;
+            }
+            String s = strings[field].get(bytes, pos, length);
             pos += length;
             return s;
         }
