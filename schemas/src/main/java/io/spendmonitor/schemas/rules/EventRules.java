@@ -171,7 +171,7 @@ public final class EventRules {
                 || (v = name("provider", u.getProvider())) != null || (v = name("model", u.getModel())) != null
                 || (v = optionalName("deployment", u.getDeployment())) != null
                 || (v = optionalName("service_tier", u.getServiceTier())) != null
-                || (v = name("event_id", u.getEventId())) != null) {
+                || (v = uniqueName("event_id", u.getEventId())) != null) {
             return v;
         }
         if (u.getTimestamp() == null) {
@@ -433,10 +433,38 @@ public final class EventRules {
         }
     }
 
+    /**
+     * Names found good, by their hash: the decoder hands out one instance per repeated name (team,
+     * provider, model), so most names checked are the very instance checked before, and the check is
+     * then one load and a comparison by identity (the loop below was ~2.5 % of the stream thread).
+     * Only good names are kept, and only the identical instance counts: a string's content never
+     * changes, so the answer cannot. Shared by all threads without locks: a slot is one reference,
+     * written whole; a thread that misses another's write just checks again.
+     */
+    static final int REMEMBERED_NAMES = 4096;
+    private static final String[] GOOD_NAMES = new String[REMEMBERED_NAMES];
+
     private static Violation name(String field, String value) {
         if (value == null) {
             return fail(RejectReason.BAD_NAME, field + " is missing");
         }
+        int slot = value.hashCode() & (GOOD_NAMES.length - 1);
+        if (GOOD_NAMES[slot] == value) {
+            return null;
+        }
+        Violation v = checkName(field, value);
+        if (v == null) {
+            GOOD_NAMES[slot] = value;
+        }
+        return v;
+    }
+
+    /** {@link #name} for a field whose values are all different (event ids): checked, never remembered. */
+    private static Violation uniqueName(String field, String value) {
+        return value == null ? fail(RejectReason.BAD_NAME, field + " is missing") : checkName(field, value);
+    }
+
+    private static Violation checkName(String field, String value) {
         if (value.length() > MAX_NAME_LENGTH) {
             return fail(RejectReason.BAD_NAME, field + " is longer than " + MAX_NAME_LENGTH + " characters");
         }

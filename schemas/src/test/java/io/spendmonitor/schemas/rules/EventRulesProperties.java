@@ -81,6 +81,24 @@ class EventRulesProperties {
                 Character.getType(c) == Character.CONTROL || c == 0xFFFD || "<>\"'`\\".indexOf(c) >= 0);
         assertThat(EventRules.nameProblem("model", name)).as("%s", name.chars().mapToObj(Integer::toHexString).toList())
                 .matches(p -> p.isEmpty() == stated);
+        // again, the same instance: good names are remembered by identity, bad ones never
+        assertThat(EventRules.nameProblem("model", name)).matches(p -> p.isEmpty() == stated);
+    }
+
+    /** A name is never vouched for by a good one remembered in its slot: a bad name stays bad. */
+    @Property(tries = 500, seed = "20261130")
+    void rememberedGoodNamesNeverVouchForAnotherString(@ForAll("nameCandidates") String name) {
+        boolean stated = name.length() <= EventRules.MAX_NAME_LENGTH && name.chars().noneMatch(c ->
+                Character.getType(c) == Character.CONTROL || c == 0xFFFD || "<>\"'`\\".indexOf(c) >= 0);
+        int mask = EventRules.REMEMBERED_NAMES - 1;
+        String good = null; // a good name in the same slot, checked (and remembered) first
+        for (int i = 0; good == null; i++) {
+            if ((("g" + i).hashCode() & mask) == (name.hashCode() & mask)) {
+                good = "g" + i;
+            }
+        }
+        assertThat(EventRules.nameProblem("team", good)).isEmpty();
+        assertThat(EventRules.nameProblem("model", name)).matches(p -> p.isEmpty() == stated);
     }
 
     @Provide
