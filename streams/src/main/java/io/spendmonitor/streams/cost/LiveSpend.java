@@ -43,7 +43,12 @@ public record LiveSpend(long sinceMs, List<ModelLine> models, List<GpuLine> gpus
     public static boolean giveKeys(TeamState state, Collection<TeamWindow> open) {
         int before = state.modelTotals.size() + state.gpuTotals.size() + attributedCount(state);
         for (TeamWindow w : open) {
-            w.apiModels().forEach((key, m) -> state.apiTotals(key, m.provider, m.model));
+            // most names have their key already (every touched team's open windows, at every commit)
+            w.apiModels().forEach((key, m) -> {
+                if (!state.modelTotals.containsKey(key)) {
+                    state.apiTotals(key, m.provider, m.model);
+                }
+            });
             w.selfhostModels().keySet().forEach(state::selfhostTotals);
             for (TeamWindow.DeploymentStats d : w.deployments().values()) {
                 if (d.gpuSeconds > 0) {
