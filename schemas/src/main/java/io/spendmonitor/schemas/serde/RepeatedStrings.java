@@ -9,8 +9,8 @@ import java.util.Arrays;
  * allocation it saves, the same name is then the same {@code String} instance on every record, so
  * the maps that look names up downstream compare by identity and reuse the cached hash.
  *
- * <p>Direct-mapped: a slot holds the last string whose bytes hashed to it, with those bytes to
- * compare against. A field whose values seldom repeat (event ids) would only churn the slots, so
+ * <p>Direct-mapped: a slot holds the last string whose bytes hashed to it, with those bytes (and
+ * their hash) to compare against. A field whose values seldom repeat (event ids) would only churn the slots, so
  * each field is tried: after {@link #TRIAL} values, if under a quarter were found, the field is
  * decoded plainly for the next {@link #REST} values and then tried again. Memory is bounded by
  * {@link #SLOTS} strings of at most {@link #MAX_BYTES} bytes; longer strings are never kept.
@@ -21,7 +21,15 @@ final class RepeatedStrings {
     static final int TRIAL = 4096;
     static final int REST = 65_536;
 
-    private byte[][] keys;
+    /**
+     * The bytes each slot's string came from, at {@code slot * MAX_BYTES}: one array, so comparing
+     * against them reads memory close together (separate small arrays scattered over the heap made
+     * the comparison a cache miss per name, more than decoding the name again).
+     */
+    private byte[] keys;
+    /** Each slot's key length plus one (0: empty), its hash, and its string. */
+    private byte[] lengths;
+    private int[] hashes;
     private String[] values;
     private int lookups;
     private int hits;
@@ -37,7 +45,9 @@ final class RepeatedStrings {
             return new String(bytes, offset, length, StandardCharsets.UTF_8);
         }
         if (keys == null) {
-            keys = new byte[SLOTS][];
+            keys = new byte[SLOTS * MAX_BYTES];
+            lengths = new byte[SLOTS];
+            hashes = new int[SLOTS];
             values = new String[SLOTS];
         }
         int h = 0;
@@ -45,20 +55,25 @@ final class RepeatedStrings {
             h = 31 * h + bytes[i];
         }
         int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
-        byte[] key = keys[slot];
+        int at = slot * MAX_BYTES;
         String value;
-        if (key != null && Arrays.equals(key, 0, key.length, bytes, offset, offset + length)) {
+        if (hashes[slot] == h && lengths[slot] == length + 1
+                && Arrays.equals(keys, at, at + length, bytes, offset, offset + length)) {
             value = values[slot];
             hits++;
         } else {
             value = new String(bytes, offset, length, StandardCharsets.UTF_8);
-            keys[slot] = Arrays.copyOfRange(bytes, offset, offset + length);
+            System.arraycopy(bytes, offset, keys, at, length);
+            lengths[slot] = (byte) (length + 1);
+            hashes[slot] = h;
             values[slot] = value;
         }
         if (++lookups == TRIAL) {
             if (hits * 4 < lookups) {
                 resting = REST;
                 keys = null; // what it held is of no use: let it go
+                lengths = null;
+                hashes = null;
                 values = null;
             }
             lookups = 0;

@@ -29,6 +29,15 @@ class RepeatedStringsTest {
     }
 
     @Test
+    void namesWithTheSameHashAndLengthAreToldApart() {
+        // "Aa" and "BB" hash alike (31 * 'A' + 'a' = 31 * 'B' + 'B' = 2112): same slot, same length
+        RepeatedStrings strings = new RepeatedStrings();
+        String aa = strings.get(utf8("Aa"), 0, 2);
+        assertThat(strings.get(utf8("BB"), 0, 2)).isEqualTo("BB");
+        assertThat(strings.get(utf8("Aa"), 0, 2)).isEqualTo("Aa").isNotSameAs(aa); // BB took the slot
+    }
+
+    @Test
     void longStringsAreDecodedButNotKept() {
         RepeatedStrings strings = new RepeatedStrings();
         byte[] longName = utf8("x".repeat(RepeatedStrings.MAX_BYTES + 1));
