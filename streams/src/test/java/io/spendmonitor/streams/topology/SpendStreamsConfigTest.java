@@ -29,6 +29,14 @@ class SpendStreamsConfigTest {
     }
 
     @Test
+    void theProducersBatchUpTo256KiBUnlessTheUserSaysOtherwise() {
+        assertThat(producerConfig(base())).containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, 262_144);
+        Map<String, Object> plain = base();
+        plain.put(ProducerConfig.BATCH_SIZE_CONFIG, 32_768);
+        assertThat(producerConfig(plain)).containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, 32_768);
+    }
+
+    @Test
     void aCompressionTheUserChoseWinsWithOrWithoutThePrefix() {
         Map<String, Object> plain = base();
         plain.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
