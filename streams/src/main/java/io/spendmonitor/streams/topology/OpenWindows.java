@@ -22,7 +22,7 @@ import java.util.TreeMap;
  *
  * <p>Invariants, written once:
  * <ol>
- *   <li>Every window starting at or after {@link #finalizedUpTo()} that holds data is in {@code open},
+ *   <li>Every window starting at or after {@link #finalizedUpTo()} that holds data is in {@code byTeam},
  *       and every id counted in it is in {@code ids} (so a duplicate of a counted event is found
  *       while its window is open; once the window is final a copy of the event is late).</li>
  *   <li>The stores equal the buffer as of the last {@link #flush()}: windows changed since are in
@@ -60,11 +60,11 @@ final class OpenWindows {
     /** Wall and stream time of the task's last record (for the quiet-partition rule); -1 when unknown. */
     private long lastRecordWallMs = -1;
     private long lastRecordStreamMs = -1;
-    private final Map<Long, Map<String, Open>> open = new HashMap<>();
     /**
-     * The same windows by team, oldest first: what {@link #window} looks an event's window up in (one
-     * map look-up by team and a scan of a few starts, instead of a boxed start and a map per minute;
-     * the per-call look-up was ~7 % of the stream thread). Kept equal to {@link #open}.
+     * The open windows by team, oldest first; a team is here only while it has one. {@link #window}
+     * looks an event's window up with one map look-up by team and a scan of a few starts (a map per
+     * minute, looked up by a boxed start, was ~7 % of the stream thread); {@link #close} takes a
+     * minute's windows from the teams.
      */
     private final Map<String, TeamOpens> byTeam = new HashMap<>();
     private final List<Open> dirty = new ArrayList<>();
@@ -105,15 +105,18 @@ final class OpenWindows {
             size++;
         }
 
-        void remove(long start) {
+        /** Takes the window starting at {@code start} out; null when there is none. */
+        Open remove(long start) {
             for (int i = 0; i < size; i++) {
                 if (starts[i] == start) {
+                    Open ow = opens[i];
                     System.arraycopy(starts, i + 1, starts, i, size - i - 1);
                     System.arraycopy(opens, i + 1, opens, i, size - i - 1);
                     opens[--size] = null;
-                    return;
+                    return ow;
                 }
             }
+            return null;
         }
     }
 
@@ -207,9 +210,7 @@ final class OpenWindows {
         return ow;
     }
 
-    /** Puts a new open window into both views. */
     private void add(Open ow) {
-        open.computeIfAbsent(ow.window.windowStartMs(), s -> new HashMap<>()).put(ow.team, ow);
         byTeam.computeIfAbsent(ow.team, t -> new TeamOpens()).add(ow);
     }
 
@@ -280,17 +281,16 @@ final class OpenWindows {
     /** Removes the windows starting at {@code start} from the buffer and the id store; writes them to the window store. */
     private Map<String, TeamWindow> close(long start) {
         Map<String, TeamWindow> closed = new TreeMap<>();
-        Map<String, Open> closing = open.remove(start);
-        if (closing == null) {
-            return closed;
-        }
-        for (Open ow : closing.values()) {
-            closed.put(ow.team, ow.window);
-            TeamOpens opens = byTeam.get(ow.team);
-            opens.remove(start);
-            if (opens.size == 0) {
-                byTeam.remove(ow.team);
+        for (java.util.Iterator<TeamOpens> teams = byTeam.values().iterator(); teams.hasNext(); ) {
+            TeamOpens opens = teams.next();
+            Open ow = opens.remove(start);
+            if (ow == null) {
+                continue;
             }
+            if (opens.size == 0) {
+                teams.remove();
+            }
+            closed.put(ow.team, ow.window);
             if (ow.dirty) {
                 windowStore.put(ow.team, ow.window, start);
                 ow.dirty = false;
@@ -363,7 +363,6 @@ final class OpenWindows {
     }
 
     private void clear() {
-        open.clear();
         byTeam.clear();
         touched.clear();
         dirty.clear();
@@ -417,8 +416,8 @@ final class OpenWindows {
                 }
                 continue;
             }
-            Map<String, Open> ofMinute = open.get(start);
-            Open ow = ofMinute == null ? null : ofMinute.get(team);
+            TeamOpens opens = byTeam.get(team);
+            Open ow = opens == null ? null : opens.find(start);
             if (ow == null) {
                 ow = new Open(team, new TeamWindow(start));
                 add(ow);

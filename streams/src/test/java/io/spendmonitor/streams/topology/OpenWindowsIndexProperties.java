@@ -25,10 +25,10 @@ import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link OpenWindows} keeps its windows by minute (for closing) and by team (for the per-event
- * look-up): whatever events, closes, flushes and reloads come, every team's windows are what a
- * plain model of them says, the same object is found for the same (team, minute) while it is open,
- * and a closed minute is gone from both views.
+ * {@link OpenWindows} keeps its windows by team (the per-event look-up, and each minute's close):
+ * whatever events, closes, flushes and reloads come, every team's windows are what a plain model
+ * of them says, the same object is found for the same (team, minute) while it is open, a closed
+ * minute hands over exactly its windows and is gone, and only teams with windows are listed.
  */
 class OpenWindowsIndexProperties {
     private static final long MINUTE = 60_000;
@@ -48,7 +48,7 @@ class OpenWindowsIndexProperties {
     }
 
     @Property(tries = 300, seed = "20261130")
-    void bothViewsHoldTheSameWindows(@ForAll("steps") List<Step> steps) {
+    void theWindowsAreWhatAModelSays(@ForAll("steps") List<Step> steps) {
         MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
         KeyValueStore<String, byte[]> ids = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("ids"), Serdes.String(),
                 Serdes.ByteArray()).withLoggingDisabled().build();
