@@ -214,9 +214,9 @@ final class DirectRecordReader {
                     in.failed = true; // an empty decimal is Avro's error to report
                     return null;
                 }
-                byte[] unscaled = Arrays.copyOfRange(in.bytes, in.pos, in.pos + length);
+                BigInteger unscaled = new BigInteger(in.bytes, in.pos, length);
                 in.pos += length;
-                return new BigDecimal(new BigInteger(unscaled), f.scale);
+                return new BigDecimal(unscaled, f.scale);
             }
             case STRING_MAP:
                 return in.stringMap();
