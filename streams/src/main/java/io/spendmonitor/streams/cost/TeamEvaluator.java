@@ -383,6 +383,72 @@ public final class TeamEvaluator {
         state.labelMonth.keySet().retainAll(inForce);
     }
 
+    /** The label budgets in force that the team's state has no spend for yet (just published, or just in force). */
+    public static List<LabelBudget> newLabelBudgets(TeamState state, Budget budget) {
+        List<LabelBudget> fresh = new java.util.ArrayList<>();
+        for (LabelBudget lb : budget.labels()) {
+            if (!state.labelDay.containsKey(lb.label())) {
+                fresh.add(lb);
+            }
+        }
+        return fresh;
+    }
+
+    /**
+     * Starts new label budgets from the label's API spend of the day and of the month so far: the
+     * finalized windows before {@code windowStartMs} in {@code earlier} (the window store: as far
+     * back as {@code spend.window.retention} keeps them). So a budget published at noon counts the
+     * morning, as the team's own budget does, whichever reached the task first, the budget or the calls.
+     */
+    public static void startLabelBudgets(TeamState state, List<LabelBudget> fresh, long windowStartMs,
+                                         java.util.Iterator<TeamWindow> earlier) {
+        LocalDate day = Instant.ofEpochMilli(windowStartMs).atZone(ZoneOffset.UTC).toLocalDate();
+        long dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long monthStart = day.withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        FemtoSum[] daySums = new FemtoSum[fresh.size()];
+        FemtoSum[] monthSums = new FemtoSum[fresh.size()];
+        for (int i = 0; i < fresh.size(); i++) {
+            daySums[i] = new FemtoSum();
+            monthSums[i] = new FemtoSum();
+        }
+        while (earlier.hasNext()) {
+            TeamWindow w = earlier.next();
+            if (w.windowStartMs() < monthStart || w.windowStartMs() >= windowStartMs) {
+                continue;
+            }
+            for (int i = 0; i < fresh.size(); i++) {
+                LabelBudget lb = fresh.get(i);
+                Map<String, TeamWindow.Attributed> values = w.attribution().get(lb.key());
+                TeamWindow.Attributed a = values == null ? null : values.get(lb.value());
+                if (a != null) {
+                    monthSums[i].add(a.cost);
+                    if (w.windowStartMs() >= dayStart) {
+                        daySums[i].add(a.cost);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < fresh.size(); i++) {
+            state.labelDay.put(fresh.get(i).label(), startedPeriod(dayPeriod(day), daySums[i]));
+            state.labelMonth.put(fresh.get(i).label(), startedPeriod(monthPeriod(YearMonth.from(day)), monthSums[i]));
+        }
+    }
+
+    private static TeamState.BudgetPeriod startedPeriod(String period, FemtoSum spend) {
+        TeamState.BudgetPeriod p = new TeamState.BudgetPeriod();
+        p.period = period;
+        p.spendUsd = spend.usd();
+        return p;
+    }
+
+    private static String dayPeriod(LocalDate day) {
+        return "day:" + day;
+    }
+
+    private static String monthPeriod(YearMonth month) {
+        return "month:" + month;
+    }
+
     private void budgetPeriods(String team, String label, TeamState.BudgetPeriod dayState, TeamState.BudgetPeriod monthState,
                                LocalDate day, BigDecimal spend, BigDecimal dailyUsd, BigDecimal monthlyUsd, long windowEndMs,
                                List<AlertTransition> transitions) {
@@ -390,9 +456,9 @@ public final class TeamEvaluator {
         long dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long monthStart = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         long monthEnd = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        budgetPeriod(team, label, dayState, "day:" + day, "daily", spend, dailyUsd, dayStart, dayStart + 86_400_000L,
+        budgetPeriod(team, label, dayState, dayPeriod(day), "daily", spend, dailyUsd, dayStart, dayStart + 86_400_000L,
                 windowEndMs, transitions);
-        budgetPeriod(team, label, monthState, "month:" + month, "monthly", spend, monthlyUsd, monthStart, monthEnd,
+        budgetPeriod(team, label, monthState, monthPeriod(month), "monthly", spend, monthlyUsd, monthStart, monthEnd,
                 windowEndMs, transitions);
     }
 

@@ -230,7 +230,11 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         List<AlertTransition> transitions;
         try {
             Horizon horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
-            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget(team, windowEnd), horizon, true);
+            TeamEvaluator.Budget budget = budget(team, windowEnd);
+            if (window != null) {
+                startLabelBudgets(team, state, budget, windowEnd);
+            }
+            transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget, horizon, true);
         } catch (RuntimeException e) {
             // put the state back as it was (with the window in its totals): a failure never leaves half-done state
             states.put(team, before);
@@ -282,6 +286,36 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         }
         cached.evictUpTo(horizonStart);
         return cached;
+    }
+
+    /** Label budgets new to the team start from the label's spend of the day and month so far (the kept windows). */
+    private void startLabelBudgets(String team, TeamState state, TeamEvaluator.Budget budget, long windowEnd) {
+        List<TeamEvaluator.LabelBudget> fresh = TeamEvaluator.newLabelBudgets(state, budget);
+        if (fresh.isEmpty()) {
+            return;
+        }
+        long windowStart = windowEnd - settings.windowSizeMs();
+        long monthStart = Instant.ofEpochMilli(windowStart).atZone(java.time.ZoneOffset.UTC).toLocalDate().withDayOfMonth(1)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+        if (windowStart == monthStart) { // the month's first window: nothing before it counts
+            TeamEvaluator.startLabelBudgets(state, fresh, windowStart, java.util.Collections.emptyIterator());
+            return;
+        }
+        // read one window at a time: a month of minutes is never held at once
+        try (WindowStoreIterator<TeamWindow> it = windowStore.fetch(team, Instant.ofEpochMilli(monthStart),
+                Instant.ofEpochMilli(windowStart - 1))) {
+            TeamEvaluator.startLabelBudgets(state, fresh, windowStart, new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public TeamWindow next() {
+                    return it.next().value;
+                }
+            });
+        }
     }
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {

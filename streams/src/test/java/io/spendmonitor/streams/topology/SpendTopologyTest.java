@@ -352,6 +352,39 @@ class SpendTopologyTest {
     }
 
     @Test
+    void aLabelBudgetPublishedMidDayCountsTheLabelsSpendOfTheDaySoFar() {
+        // CI saw it: the budget reached the task after the day's first acme minute was evaluated, and
+        // that minute's spend was never counted against the budget
+        f = new TopologyFixture();
+        f.apiPrice("acme", "big", "0", null, null, "1.00", "2024-01-01T00:00:00Z"); // $1 per 1M output tokens
+        Instant day = Instant.parse("2026-11-10T00:00:00Z");
+        // yesterday's acme call (another day: never counted) and today's minutes 0, 1 and 2: one $1 acme call each
+        for (Instant at : List.of(day.minus(Duration.ofMinutes(30)), day, day.plus(Duration.ofMinutes(1)),
+                day.plus(Duration.ofMinutes(2)))) {
+            f.send(f.call("ml", "acme", "big", at).setOutputTokens(1_000_000)
+                    .setLabels(java.util.Map.of("customer", "acme")).build());
+        }
+        f.tick(day.plus(Duration.ofMinutes(12))); // minutes 0..2 are final and evaluated without a budget
+        assertThat(f.alertsOf("ml")).extracting(a -> a.getType()).doesNotContain("BUDGET"); // (a spend spike fired)
+
+        // then the budget arrives ($3.50 a day, in force since January) and minute 13 has one more $1 acme call:
+        // the day's acme spend is 3 + 1 = $4 of $3.50, 114 %, and the budget fires at once
+        f.labelBudget("ml", "customer", "acme", "3.5", "1000", "2026-01-01T00:00:00Z");
+        f.send(f.call("ml", "acme", "big", day.plus(Duration.ofMinutes(13))).setOutputTokens(1_000_000)
+                .setLabels(java.util.Map.of("customer", "acme")).build());
+        f.tick(day.plus(Duration.ofMinutes(30)));
+        assertThat(f.alertsOf("ml")).filteredOn(a -> a.getType().equals("BUDGET"))
+                .extracting(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
+                        + " of " + a.getBudgetUsd().toPlainString())
+                .containsExactly("customer=acme day:2026-11-10 100% @2026-11-10T00:14:00Z 4.000000000 of 3.500000000");
+        // the month: yesterday (2026-11-09) is November too: 1 + 3 + 1 = $5 of $1,000
+        io.spendmonitor.streams.cost.TeamState state = f.driver
+                .<String, io.spendmonitor.streams.cost.TeamState>getKeyValueStore(SpendTopology.TEAM_STATE_STORE).get("ml");
+        assertThat(state.labelMonth.get("customer=acme").spendUsd).isEqualByComparingTo("5");
+        assertThat(state.labelDay.get("customer=acme").spendUsd).isEqualByComparingTo("4");
+    }
+
+    @Test
     void badInputGoesToTheDeadLetterTopicAndTheGoodEventsAroundItCount() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
