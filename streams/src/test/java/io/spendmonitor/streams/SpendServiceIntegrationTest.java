@@ -115,11 +115,20 @@ class SpendServiceIntegrationTest {
                     .setGpuModel("H100-80GB").setGpusPerReplica(1).setTokensPerSecondPerReplica(2500).setTargetUtilization(0.6)
                     .setMinReplicas(1).setOverheadUsdPerHour(usd("0")).setApiEquivalent("openai/gpt-4o-mini")
                     .setEffectiveFrom(from).build()));
+            // a daily budget for team-1 ($0.01: 10 minutes of $0.00075 use 75 % of it)
+            producer.send(new ProducerRecord<>(topics.teamBudgets().name(), "team-1", io.spendmonitor.avro.TeamBudget.newBuilder()
+                    .setTeam("team-1").setDailyUsd(usd("0.01")).setMonthlyUsd(usd("1")).setEffectiveFrom(from).build()));
+            // and a daily budget of team-1's calls for customer acme ($0.01; 5 of them, $0.00375, use 37.5 %)
+            io.spendmonitor.avro.TeamBudget acme = io.spendmonitor.avro.TeamBudget.newBuilder().setTeam("team-1")
+                    .setDailyUsd(usd("0.01")).setEffectiveFrom(from).setLabel(java.util.Map.of("customer", "acme")).build();
+            producer.send(new ProducerRecord<>(topics.teamBudgets().name(), io.spendmonitor.schemas.BudgetKeys.key(acme), acme));
             producer.flush();
             // a call priced before its price reached the instance is counted unpriced, as it should be:
-            // the calls go out once both instances' catalogs hold the three entries (CI saw one call lost)
+            // the calls go out once both instances' catalogs hold the three entries (CI saw one call lost).
+            // The budgets too are in the (global) stores first: one that arrives late starts from the kept windows,
+            // but at the team's next evaluation, and this test's stream time stops at 10:20
             await().atMost(Duration.ofSeconds(60)).until(() ->
-                    services.stream().allMatch(s -> s.application().catalog().size() >= 3));
+                    services.stream().allMatch(s -> s.application().catalog().size() >= 3 && budgetsIn(s) == 2));
             for (int minute = 0; minute < 10; minute++) {
                 for (int t = 0; t < TEAMS; t++) {
                     String team = "team-" + t;
@@ -138,14 +147,7 @@ class SpendServiceIntegrationTest {
                         .setGpuModel("H100-80GB").setTeam("team-0").setDeployment("llama").setModel("llama-3.1-8b")
                         .setUtilization(0.1).setIntervalSeconds(60).build()));
             }
-            // a daily budget for team-1 ($0.01: 10 minutes of $0.00075 use 75 % of it) and one call
-            // with negative tokens (dead-lettered), so every dashboard and rule has a series to read
-            producer.send(new ProducerRecord<>(topics.teamBudgets().name(), "team-1", io.spendmonitor.avro.TeamBudget.newBuilder()
-                    .setTeam("team-1").setDailyUsd(usd("0.01")).setMonthlyUsd(usd("1")).setEffectiveFrom(from).build()));
-            // and a daily budget of team-1's calls for customer acme ($0.01; 5 of them, $0.00375, use 37.5 %)
-            io.spendmonitor.avro.TeamBudget acme = io.spendmonitor.avro.TeamBudget.newBuilder().setTeam("team-1")
-                    .setDailyUsd(usd("0.01")).setEffectiveFrom(from).setLabel(java.util.Map.of("customer", "acme")).build();
-            producer.send(new ProducerRecord<>(topics.teamBudgets().name(), io.spendmonitor.schemas.BudgetKeys.key(acme), acme));
+            // one call with negative tokens (dead-lettered), so every dashboard and rule has a series to read
             producer.send(new ProducerRecord<>(topics.tokenUsage().name(), "team-2", TokenUsage.newBuilder()
                     .setEventId("bad-1").setTimestamp(T0.plusSeconds(5)).setTeam("team-2").setApplication("app")
                     .setProvider("openai").setModel("gpt-4o-mini").setInputTokens(-1).setOutputTokens(0).build()));
@@ -157,6 +159,22 @@ class SpendServiceIntegrationTest {
                         .setOutputTokens(0).build()));
             }
         }
+    }
+
+    /** The budget records in an instance's budget store (a global store: each instance holds them all; 0 while it cannot be queried). */
+    private static long budgetsIn(SpendService service) {
+        long n = 0;
+        try (var it = service.application().streams().store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                io.spendmonitor.streams.topology.SpendTopology.BUDGET_STORE,
+                org.apache.kafka.streams.state.QueryableStoreTypes.<String, io.spendmonitor.avro.TeamBudget>keyValueStore())).all()) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            return 0;
+        }
+        return n;
     }
 
     private static void send(KafkaProducer<String, SpecificRecord> producer, String topic, PriceEntry entry) {

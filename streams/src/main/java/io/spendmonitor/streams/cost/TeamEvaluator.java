@@ -434,6 +434,22 @@ public final class TeamEvaluator {
         }
     }
 
+    /**
+     * The alerts of label budgets just started ({@link #startLabelBudgets}) in a minute without a
+     * window of the team: a budget that arrives after the label's last calls of the day fires as
+     * soon as it is known, not at the team's next call.
+     */
+    public List<AlertTransition> checkStartedLabelBudgets(String team, TeamState state, List<LabelBudget> started,
+                                                         long windowEndMs) {
+        List<AlertTransition> transitions = new ArrayList<>();
+        LocalDate day = Instant.ofEpochMilli(windowEndMs - settings.windowSizeMs()).atZone(ZoneOffset.UTC).toLocalDate();
+        for (LabelBudget lb : started) {
+            budgetPeriods(team, lb.label(), state.labelDay.get(lb.label()), state.labelMonth.get(lb.label()), day,
+                    BigDecimal.ZERO, lb.dailyUsd(), lb.monthlyUsd(), windowEndMs, transitions);
+        }
+        return transitions;
+    }
+
     private static TeamState.BudgetPeriod startedPeriod(String period, FemtoSum spend) {
         TeamState.BudgetPeriod p = new TeamState.BudgetPeriod();
         p.period = period;

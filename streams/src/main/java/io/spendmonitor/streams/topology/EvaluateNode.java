@@ -231,10 +231,12 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         try {
             Horizon horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
             TeamEvaluator.Budget budget = budget(team, windowEnd);
-            if (window != null) {
-                startLabelBudgets(team, state, budget, windowEnd);
-            }
+            List<TeamEvaluator.LabelBudget> started = startLabelBudgets(team, state, budget, windowEnd);
             transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget, horizon, true);
+            if (window == null && !started.isEmpty()) { // (with a window, the evaluation checked them)
+                transitions = new ArrayList<>(transitions);
+                transitions.addAll(evaluator.checkStartedLabelBudgets(team, state, started, windowEnd));
+            }
         } catch (RuntimeException e) {
             // put the state back as it was (with the window in its totals): a failure never leaves half-done state
             states.put(team, before);
@@ -289,17 +291,18 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     }
 
     /** Label budgets new to the team start from the label's spend of the day and month so far (the kept windows). */
-    private void startLabelBudgets(String team, TeamState state, TeamEvaluator.Budget budget, long windowEnd) {
+    private List<TeamEvaluator.LabelBudget> startLabelBudgets(String team, TeamState state, TeamEvaluator.Budget budget,
+                                                              long windowEnd) {
         List<TeamEvaluator.LabelBudget> fresh = TeamEvaluator.newLabelBudgets(state, budget);
         if (fresh.isEmpty()) {
-            return;
+            return fresh;
         }
         long windowStart = windowEnd - settings.windowSizeMs();
         long monthStart = Instant.ofEpochMilli(windowStart).atZone(java.time.ZoneOffset.UTC).toLocalDate().withDayOfMonth(1)
                 .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
         if (windowStart == monthStart) { // the month's first window: nothing before it counts
             TeamEvaluator.startLabelBudgets(state, fresh, windowStart, java.util.Collections.emptyIterator());
-            return;
+            return fresh;
         }
         // read one window at a time: a month of minutes is never held at once
         try (WindowStoreIterator<TeamWindow> it = windowStore.fetch(team, Instant.ofEpochMilli(monthStart),
@@ -316,6 +319,7 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
                 }
             });
         }
+        return fresh;
     }
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {

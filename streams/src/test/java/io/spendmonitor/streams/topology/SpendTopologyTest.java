@@ -367,8 +367,10 @@ class SpendTopologyTest {
         f.tick(day.plus(Duration.ofMinutes(12))); // minutes 0..2 are final and evaluated without a budget
         assertThat(f.alertsOf("ml")).extracting(a -> a.getType()).doesNotContain("BUDGET"); // (a spend spike fired)
 
-        // then the budget arrives ($3.50 a day, in force since January) and minute 13 has one more $1 acme call:
-        // the day's acme spend is 3 + 1 = $4 of $3.50, 114 %, and the budget fires at once
+        // then the budget arrives ($3.50 a day, in force since January) and minute 13 has one more $1 acme call.
+        // The first minute evaluated after it (ending 00:08, grace 5 min; ml had no calls in it) starts the
+        // budget at the day's $3 so far: 3 / 3.5 = 86 %, the 80 % warning goes out at once, not at ml's next
+        // call; then minute 13 makes it 3 + 1 = $4 of $3.50, 114 %
         f.labelBudget("ml", "customer", "acme", "3.5", "1000", "2026-01-01T00:00:00Z");
         f.send(f.call("ml", "acme", "big", day.plus(Duration.ofMinutes(13))).setOutputTokens(1_000_000)
                 .setLabels(java.util.Map.of("customer", "acme")).build());
@@ -376,7 +378,8 @@ class SpendTopologyTest {
         assertThat(f.alertsOf("ml")).filteredOn(a -> a.getType().equals("BUDGET"))
                 .extracting(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
                         + " of " + a.getBudgetUsd().toPlainString())
-                .containsExactly("customer=acme day:2026-11-10 100% @2026-11-10T00:14:00Z 4.000000000 of 3.500000000");
+                .containsExactly("customer=acme day:2026-11-10 80% @2026-11-10T00:08:00Z 3.000000000 of 3.500000000",
+                        "customer=acme day:2026-11-10 100% @2026-11-10T00:14:00Z 4.000000000 of 3.500000000");
         // the month: yesterday (2026-11-09) is November too: 1 + 3 + 1 = $5 of $1,000
         io.spendmonitor.streams.cost.TeamState state = f.driver
                 .<String, io.spendmonitor.streams.cost.TeamState>getKeyValueStore(SpendTopology.TEAM_STATE_STORE).get("ml");
