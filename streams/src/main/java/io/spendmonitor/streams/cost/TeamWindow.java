@@ -56,6 +56,16 @@ public final class TeamWindow {
         this.windowStartMs = windowStartMs;
     }
 
+    /**
+     * The key of an API model: {@code provider/model}, the form a self-host profile's
+     * {@code api_equivalent} names it in. Names may contain '/' (model names often do), so a provider
+     * that contains one is joined with U+001F instead, a character no name may hold: provider "a" with
+     * model "b/c" and provider "a/b" with model "c" are two keys.
+     */
+    public static String apiKey(String provider, String model) {
+        return provider.indexOf('/') < 0 ? provider + "/" + model : provider + '\u001f' + model;
+    }
+
     /** Calls of one model: what break-even needs (tokens by type, cost). */
     public static final class ModelStats {
         public final String provider;
@@ -180,7 +190,7 @@ public final class TeamWindow {
      * a pair's own entry, once there, stays its answer and {@link #apiIndex} may keep it.
      */
     private ModelStats apiStats(String provider, String model) {
-        String key = provider + "/" + model;
+        String key = apiKey(provider, model);
         if (apiModels.size() >= MAX_KEYS - 1 && !apiModels.containsKey(key)) {
             provider = OTHER;
             model = OTHER;
@@ -522,7 +532,7 @@ public final class TeamWindow {
             m.cacheWrite = in.readLong();
             m.output = in.readLong();
             m.cost.add(money(in, longs));
-            into.put(keyByProvider ? m.provider + "/" + m.model : m.model, m);
+            into.put(keyByProvider ? apiKey(m.provider, m.model) : m.model, m);
         }
     }
 

@@ -122,7 +122,7 @@ public final class FocusExport {
         }
         var call = priced.call();
         FemtoSum[] total = teamTotals.computeIfAbsent(team, t -> new FemtoSum[]{new FemtoSum(), new FemtoSum()});
-        Row r = rows.computeIfAbsent(new Key(team, periodStart(windowStartMs), 0, call.provider() + "/" + call.model() + "\u0000" + json),
+        Row r = rows.computeIfAbsent(new Key(team, periodStart(windowStartMs), 0, TeamWindow.apiKey(call.provider(), call.model()) + "\u0000" + json),
                 k -> new Row());
         r.provider = call.provider();
         r.model = call.model();
@@ -153,7 +153,7 @@ public final class FocusExport {
         long period = periodStart(w.windowStartMs());
         FemtoSum[] total = teamTotals.computeIfAbsent(team, t -> new FemtoSum[]{new FemtoSum(), new FemtoSum()});
         for (TeamWindow.ModelStats m : tagKeys != null ? List.<TeamWindow.ModelStats>of() : w.apiModels().values()) {
-            Row r = rows.computeIfAbsent(new Key(team, period, 0, m.provider + "/" + m.model), k -> new Row());
+            Row r = rows.computeIfAbsent(new Key(team, period, 0, TeamWindow.apiKey(m.provider, m.model)), k -> new Row());
             r.provider = m.provider;
             r.model = m.model;
             r.calls += m.calls;
