@@ -372,8 +372,7 @@ public final class TeamEvaluator {
         java.util.Set<String> inForce = new java.util.HashSet<>();
         for (LabelBudget lb : budget.labels()) { // bounded by the store's reader (TeamBudgets)
             inForce.add(lb.label());
-            Map<String, TeamWindow.Attributed> values = window.attribution().get(lb.key());
-            TeamWindow.Attributed a = values == null ? null : values.get(lb.value());
+            TeamWindow.Attributed a = window.attributed(lb.key(), lb.value());
             BigDecimal labelSpend = a == null ? BigDecimal.ZERO : a.cost.usd();
             budgetPeriods(team, lb.label(), state.labelDay.computeIfAbsent(lb.label(), k -> new TeamState.BudgetPeriod()),
                     state.labelMonth.computeIfAbsent(lb.label(), k -> new TeamState.BudgetPeriod()), windowDay, labelSpend,
@@ -396,41 +395,61 @@ public final class TeamEvaluator {
 
     /**
      * Starts new label budgets from the label's API spend of the day and of the month so far: the
-     * finalized windows before {@code windowStartMs} in {@code earlier} (the window store: as far
-     * back as {@code spend.window.retention} keeps them). So a budget published at noon counts the
-     * morning, as the team's own budget does, whichever reached the task first, the budget or the calls.
+     * caller adds the team's finalized windows from {@link #fromMs()} to the evaluated window's start
+     * (the window store: as far back as {@code spend.window.retention} keeps them), then
+     * {@link #finish}. So a budget published at noon counts the morning, as the team's own budget
+     * does, whichever reached the task first, the budget or the calls.
      */
-    public static void startLabelBudgets(TeamState state, List<LabelBudget> fresh, long windowStartMs,
-                                         java.util.Iterator<TeamWindow> earlier) {
-        LocalDate day = Instant.ofEpochMilli(windowStartMs).atZone(ZoneOffset.UTC).toLocalDate();
-        long dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        long monthStart = day.withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        FemtoSum[] daySums = new FemtoSum[fresh.size()];
-        FemtoSum[] monthSums = new FemtoSum[fresh.size()];
-        for (int i = 0; i < fresh.size(); i++) {
-            daySums[i] = new FemtoSum();
-            monthSums[i] = new FemtoSum();
+    public static final class LabelBudgetStart {
+        private final List<LabelBudget> fresh;
+        private final LocalDate day;
+        private final long dayStartMs;
+        private final long monthStartMs;
+        private final long windowStartMs;
+        private final FemtoSum[] daySums;
+        private final FemtoSum[] monthSums;
+
+        public LabelBudgetStart(List<LabelBudget> fresh, long windowStartMs) {
+            this.fresh = fresh;
+            this.windowStartMs = windowStartMs;
+            this.day = Instant.ofEpochMilli(windowStartMs).atZone(ZoneOffset.UTC).toLocalDate();
+            this.dayStartMs = day.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            this.monthStartMs = day.withDayOfMonth(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            this.daySums = new FemtoSum[fresh.size()];
+            this.monthSums = new FemtoSum[fresh.size()];
+            for (int i = 0; i < fresh.size(); i++) {
+                daySums[i] = new FemtoSum();
+                monthSums[i] = new FemtoSum();
+            }
         }
-        while (earlier.hasNext()) {
-            TeamWindow w = earlier.next();
-            if (w.windowStartMs() < monthStart || w.windowStartMs() >= windowStartMs) {
-                continue;
+
+        /** The first window start that counts: the month's first. */
+        public long fromMs() {
+            return monthStartMs;
+        }
+
+        /** A finalized window of the team; one outside [{@link #fromMs()}, the evaluated window) is ignored. */
+        public void add(TeamWindow w) {
+            if (w.windowStartMs() < monthStartMs || w.windowStartMs() >= windowStartMs) {
+                return;
             }
             for (int i = 0; i < fresh.size(); i++) {
-                LabelBudget lb = fresh.get(i);
-                Map<String, TeamWindow.Attributed> values = w.attribution().get(lb.key());
-                TeamWindow.Attributed a = values == null ? null : values.get(lb.value());
+                TeamWindow.Attributed a = w.attributed(fresh.get(i).key(), fresh.get(i).value());
                 if (a != null) {
                     monthSums[i].add(a.cost);
-                    if (w.windowStartMs() >= dayStart) {
+                    if (w.windowStartMs() >= dayStartMs) {
                         daySums[i].add(a.cost);
                     }
                 }
             }
         }
-        for (int i = 0; i < fresh.size(); i++) {
-            state.labelDay.put(fresh.get(i).label(), startedPeriod(dayPeriod(day), daySums[i]));
-            state.labelMonth.put(fresh.get(i).label(), startedPeriod(monthPeriod(YearMonth.from(day)), monthSums[i]));
+
+        /** Puts the budgets' day and month, with what was added, in the team's state. */
+        public void finish(TeamState state) {
+            for (int i = 0; i < fresh.size(); i++) {
+                state.labelDay.put(fresh.get(i).label(), startedPeriod(dayPeriod(day), daySums[i]));
+                state.labelMonth.put(fresh.get(i).label(), startedPeriod(monthPeriod(YearMonth.from(day)), monthSums[i]));
+            }
         }
     }
 

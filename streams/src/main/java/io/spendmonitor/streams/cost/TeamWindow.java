@@ -160,6 +160,12 @@ public final class TeamWindow {
         return attribution;
     }
 
+    /** The spend of the calls labelled {@code key=value}, or null when none was. */
+    public Attributed attributed(String key, String value) {
+        Map<String, Attributed> values = attribution.get(key);
+        return values == null ? null : values.get(value);
+    }
+
     /** An API call; {@code costFemto} null when no price was in force (counted, flagged, not costed). */
     public void addApiCall(String provider, String model, TokenCounts tokens, Long costFemto) {
         apiCalls++;

@@ -298,27 +298,17 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
             return fresh;
         }
         long windowStart = windowEnd - settings.windowSizeMs();
-        long monthStart = Instant.ofEpochMilli(windowStart).atZone(java.time.ZoneOffset.UTC).toLocalDate().withDayOfMonth(1)
-                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
-        if (windowStart == monthStart) { // the month's first window: nothing before it counts
-            TeamEvaluator.startLabelBudgets(state, fresh, windowStart, java.util.Collections.emptyIterator());
-            return fresh;
-        }
-        // read one window at a time: a month of minutes is never held at once
-        try (WindowStoreIterator<TeamWindow> it = windowStore.fetch(team, Instant.ofEpochMilli(monthStart),
-                Instant.ofEpochMilli(windowStart - 1))) {
-            TeamEvaluator.startLabelBudgets(state, fresh, windowStart, new java.util.Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
+        TeamEvaluator.LabelBudgetStart start = new TeamEvaluator.LabelBudgetStart(fresh, windowStart);
+        if (windowStart > start.fromMs()) { // else the month's first window: nothing before it counts
+            // one window at a time: a month of minutes is never held at once
+            try (WindowStoreIterator<TeamWindow> it = windowStore.fetch(team, Instant.ofEpochMilli(start.fromMs()),
+                    Instant.ofEpochMilli(windowStart - 1))) {
+                while (it.hasNext()) {
+                    start.add(it.next().value);
                 }
-
-                @Override
-                public TeamWindow next() {
-                    return it.next().value;
-                }
-            });
+            }
         }
+        start.finish(state);
         return fresh;
     }
 
