@@ -200,10 +200,15 @@ final class OpenWindows {
     /** The team's open window at {@code windowStart}; {@code created[0]} tells whether it is new. */
     Open window(String team, long windowStart, boolean[] created) {
         ensureLoaded();
+        return findOrAdd(team, windowStart, created);
+    }
+
+    /** The team's open window at {@code start}, a new empty one when there is none ({@code created[0]} then true). */
+    private Open findOrAdd(String team, long start, boolean[] created) {
         TeamOpens opens = byTeam.get(team);
-        Open ow = opens == null ? null : opens.find(windowStart);
+        Open ow = opens == null ? null : opens.find(start);
         if (ow == null) {
-            ow = new Open(team, new TeamWindow(windowStart));
+            ow = new Open(team, new TeamWindow(start));
             add(ow);
             created[0] = true;
         }
@@ -416,12 +421,7 @@ final class OpenWindows {
                 }
                 continue;
             }
-            TeamOpens opens = byTeam.get(team);
-            Open ow = opens == null ? null : opens.find(start);
-            if (ow == null) {
-                ow = new Open(team, new TeamWindow(start));
-                add(ow);
-            }
+            Open ow = findOrAdd(team, start, new boolean[1]);
             for (Map.Entry<Integer, byte[]> chunk : e.getValue().entrySet()) {
                 ow.lastChunk = chunk.getKey();
                 ow.lastChunkFrom = ow.idCount;
