@@ -43,6 +43,20 @@ public final class TeamEvaluator {
         public Budget(BigDecimal dailyUsd, BigDecimal monthlyUsd) {
             this(dailyUsd, monthlyUsd, List.of());
         }
+
+        /** A hash of these budgets, 0 for none: what {@link TeamState#budgetChecked} compares. */
+        public long fingerprint() {
+            if (dailyUsd == null && monthlyUsd == null && labels.isEmpty()) {
+                return 0;
+            }
+            long h = 0x9E3779B97F4A7C15L;
+            h = h * 0x100000001B3L + java.util.Objects.hashCode(dailyUsd);
+            h = h * 0x100000001B3L + java.util.Objects.hashCode(monthlyUsd);
+            for (LabelBudget lb : labels) {
+                h = h * 0x100000001B3L + lb.hashCode();
+            }
+            return h == 0 ? 1 : h;
+        }
     }
 
     /**
@@ -139,6 +153,9 @@ public final class TeamEvaluator {
         if (window != null) {
             idleCapacity(team, state, window, windowEndMs, transitions);
             budget(team, state, window, windowEndMs, budget, transitions);
+        } else if (state.budgetChecked != budget.fingerprint()) {
+            // a budget published, changed or started since the team's last call: checked now, with no new spend
+            budget(team, state, null, windowEndMs, budget, transitions);
         }
         return transitions;
     }
@@ -362,17 +379,17 @@ public final class TeamEvaluator {
         }
     }
 
+    /** The budgets' periods with the window's spend ({@code window} null: a minute without calls, no spend). */
     private void budget(String team, TeamState state, TeamWindow window, long windowEndMs, Budget budget,
                         List<AlertTransition> transitions) {
-        BigDecimal spend = window.apiCost().usd().add(window.gpuCost().usd());
-        Instant windowStart = Instant.ofEpochMilli(window.windowStartMs());
-        LocalDate windowDay = windowStart.atZone(ZoneOffset.UTC).toLocalDate();
+        BigDecimal spend = window == null ? BigDecimal.ZERO : window.apiCost().usd().add(window.gpuCost().usd());
+        LocalDate windowDay = Instant.ofEpochMilli(windowEndMs - settings.windowSizeMs()).atZone(ZoneOffset.UTC).toLocalDate();
         budgetPeriods(team, null, state.day, state.month, windowDay, spend, budget.dailyUsd(), budget.monthlyUsd(), windowEndMs, transitions);
         // label budgets: the state of a label whose budget is gone is dropped (bounded by the budgets in force)
         java.util.Set<String> inForce = new java.util.HashSet<>();
         for (LabelBudget lb : budget.labels()) { // bounded by the store's reader (TeamBudgets)
             inForce.add(lb.label());
-            TeamWindow.Attributed a = window.attributed(lb.key(), lb.value());
+            TeamWindow.Attributed a = window == null ? null : window.attributed(lb.key(), lb.value());
             BigDecimal labelSpend = a == null ? BigDecimal.ZERO : a.cost.usd();
             budgetPeriods(team, lb.label(), state.labelDay.computeIfAbsent(lb.label(), k -> new TeamState.BudgetPeriod()),
                     state.labelMonth.computeIfAbsent(lb.label(), k -> new TeamState.BudgetPeriod()), windowDay, labelSpend,
@@ -380,6 +397,7 @@ public final class TeamEvaluator {
         }
         state.labelDay.keySet().retainAll(inForce);
         state.labelMonth.keySet().retainAll(inForce);
+        state.budgetChecked = budget.fingerprint();
     }
 
     /** The label budgets in force that the team's state has no spend for yet (just published, or just in force). */
@@ -451,22 +469,6 @@ public final class TeamEvaluator {
                 state.labelMonth.put(fresh.get(i).label(), startedPeriod(monthPeriod(YearMonth.from(day)), monthSums[i]));
             }
         }
-    }
-
-    /**
-     * The alerts of label budgets just started ({@link #startLabelBudgets}) in a minute without a
-     * window of the team: a budget that arrives after the label's last calls of the day fires as
-     * soon as it is known, not at the team's next call.
-     */
-    public List<AlertTransition> checkStartedLabelBudgets(String team, TeamState state, List<LabelBudget> started,
-                                                         long windowEndMs) {
-        List<AlertTransition> transitions = new ArrayList<>();
-        LocalDate day = Instant.ofEpochMilli(windowEndMs - settings.windowSizeMs()).atZone(ZoneOffset.UTC).toLocalDate();
-        for (LabelBudget lb : started) {
-            budgetPeriods(team, lb.label(), state.labelDay.get(lb.label()), state.labelMonth.get(lb.label()), day,
-                    BigDecimal.ZERO, lb.dailyUsd(), lb.monthlyUsd(), windowEndMs, transitions);
-        }
-        return transitions;
     }
 
     private static TeamState.BudgetPeriod startedPeriod(String period, FemtoSum spend) {

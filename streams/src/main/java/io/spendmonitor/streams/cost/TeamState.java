@@ -48,6 +48,14 @@ public final class TeamState {
     /** Periods of the label budgets in force (v2 budgets), by "key=value": the label's API spend. */
     public Map<String, BudgetPeriod> labelDay = new TreeMap<>();
     public Map<String, BudgetPeriod> labelMonth = new TreeMap<>();
+    /**
+     * {@link TeamEvaluator.Budget#fingerprint()} of the budgets last checked (0: none): a minute
+     * without calls checks them only when they changed, so a budget published or lowered after the
+     * team's last call fires at once. Left out of the JSON while 0, so a state without budgets is
+     * written as it was before the field existed.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_DEFAULT)
+    public long budgetChecked;
     /** Results of the latest evaluation. */
     public List<BreakEven> lastBreakEven = new ArrayList<>();
     /**
@@ -350,6 +358,7 @@ public final class TeamState {
         c.month = month.copy();
         labelDay.forEach((k, p) -> c.labelDay.put(k, p.copy()));
         labelMonth.forEach((k, p) -> c.labelMonth.put(k, p.copy()));
+        c.budgetChecked = budgetChecked;
         c.lastBreakEven = new ArrayList<>(lastBreakEven);
         c.lastIdleGpus = lastIdleGpus;
         c.spike = spike.copy();

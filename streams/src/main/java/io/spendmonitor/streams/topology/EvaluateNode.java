@@ -231,12 +231,8 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
         try {
             Horizon horizon = horizonOf(team, state, window, horizonStart, windowEnd, dataInHorizon);
             TeamEvaluator.Budget budget = budget(team, windowEnd);
-            List<TeamEvaluator.LabelBudget> started = startLabelBudgets(team, state, budget, windowEnd);
+            startLabelBudgets(team, state, budget, windowEnd);
             transitions = evaluator.evaluate(team, state, window, windowEnd, catalog, budget, horizon, true);
-            if (window == null && !started.isEmpty()) { // (with a window, the evaluation checked them)
-                transitions = new ArrayList<>(transitions);
-                transitions.addAll(evaluator.checkStartedLabelBudgets(team, state, started, windowEnd));
-            }
         } catch (RuntimeException e) {
             // put the state back as it was (with the window in its totals): a failure never leaves half-done state
             states.put(team, before);
@@ -291,11 +287,10 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
     }
 
     /** Label budgets new to the team start from the label's spend of the day and month so far (the kept windows). */
-    private List<TeamEvaluator.LabelBudget> startLabelBudgets(String team, TeamState state, TeamEvaluator.Budget budget,
-                                                              long windowEnd) {
+    private void startLabelBudgets(String team, TeamState state, TeamEvaluator.Budget budget, long windowEnd) {
         List<TeamEvaluator.LabelBudget> fresh = TeamEvaluator.newLabelBudgets(state, budget);
         if (fresh.isEmpty()) {
-            return fresh;
+            return;
         }
         long windowStart = windowEnd - settings.windowSizeMs();
         TeamEvaluator.LabelBudgetStart start = new TeamEvaluator.LabelBudgetStart(fresh, windowStart);
@@ -309,7 +304,6 @@ final class EvaluateNode implements Processor<String, Object, String, Object> {
             }
         }
         start.finish(state);
-        return fresh;
     }
 
     private TeamEvaluator.Budget budget(String team, long windowEnd) {

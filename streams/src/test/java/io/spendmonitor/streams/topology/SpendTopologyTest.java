@@ -388,6 +388,31 @@ class SpendTopologyTest {
     }
 
     @Test
+    void aBudgetPublishedOrLoweredAfterTheTeamsLastCallFiresWithoutWaitingForItsNextCall() {
+        f = new TopologyFixture();
+        f.apiPrice("acme", "big", "0", null, null, "1.00", "2024-01-01T00:00:00Z"); // $1 per 1M output tokens
+        Instant day = Instant.parse("2026-11-10T00:00:00Z");
+        for (int m = 0; m < 3; m++) { // $1 a minute at 00:00, 00:01, 00:02, and no call after
+            f.send(f.call("ml", "acme", "big", day.plus(Duration.ofMinutes(m))).setOutputTokens(1_000_000).build());
+        }
+        f.tick(day.plus(Duration.ofMinutes(12))); // minutes 0..11 evaluated, no budget yet
+        assertThat(f.alertsOf("ml")).extracting(a -> a.getType()).doesNotContain("BUDGET");
+
+        // a budget of $3.60 a day: $3 is 83 %; the first minute evaluated after it (ending 00:08, grace 5 min)
+        // has no call of ml, and the 80 % warning goes out there all the same
+        f.budget("ml", "3.6", null, "2026-01-01T00:00:00Z");
+        f.tick(day.plus(Duration.ofMinutes(15)));
+        // then lowered to $2.50: $3 is 120 %, and the minute after it (ending 00:11) says so
+        f.budget("ml", "2.5", null, "2026-01-01T00:00:00Z");
+        f.tick(day.plus(Duration.ofMinutes(20)));
+        assertThat(f.alertsOf("ml")).filteredOn(a -> a.getType().equals("BUDGET"))
+                .extracting(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
+                        + " of " + a.getBudgetUsd().toPlainString())
+                .containsExactly("day:2026-11-10 80% @2026-11-10T00:08:00Z 3.000000000 of 3.600000000",
+                        "day:2026-11-10 100% @2026-11-10T00:11:00Z 3.000000000 of 2.500000000");
+    }
+
+    @Test
     void badInputGoesToTheDeadLetterTopicAndTheGoodEventsAroundItCount() {
         f = new TopologyFixture();
         f.apiPrice("openai", "gpt-4o-mini", "0.15", null, null, "0.60", "2024-07-18T00:00:00Z");
