@@ -375,16 +375,21 @@ class SpendTopologyTest {
         f.send(f.call("ml", "acme", "big", day.plus(Duration.ofMinutes(13))).setOutputTokens(1_000_000)
                 .setLabels(java.util.Map.of("customer", "acme")).build());
         f.tick(day.plus(Duration.ofMinutes(30)));
-        assertThat(f.alertsOf("ml")).filteredOn(a -> a.getType().equals("BUDGET"))
-                .extracting(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
-                        + " of " + a.getBudgetUsd().toPlainString())
-                .containsExactly("customer=acme day:2026-11-10 80% @2026-11-10T00:08:00Z 3.000000000 of 3.500000000",
+        assertThat(budgetAlerts("ml")).containsExactly("customer=acme day:2026-11-10 80% @2026-11-10T00:08:00Z 3.000000000 of 3.500000000",
                         "customer=acme day:2026-11-10 100% @2026-11-10T00:14:00Z 4.000000000 of 3.500000000");
         // the month: yesterday (2026-11-09) is November too: 1 + 3 + 1 = $5 of $1,000
         io.spendmonitor.streams.cost.TeamState state = f.driver
                 .<String, io.spendmonitor.streams.cost.TeamState>getKeyValueStore(SpendTopology.TEAM_STATE_STORE).get("ml");
         assertThat(state.labelMonth.get("customer=acme").spendUsd).isEqualByComparingTo("5");
         assertThat(state.labelDay.get("customer=acme").spendUsd).isEqualByComparingTo("4");
+    }
+
+    /** The team's BUDGET alerts as "subject @window_end spend of budget" (the output topic is read once). */
+    private List<String> budgetAlerts(String team) {
+        return f.alertsOf(team).stream().filter(a -> a.getType().equals("BUDGET"))
+                .map(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
+                        + " of " + a.getBudgetUsd().toPlainString())
+                .toList();
     }
 
     @Test
@@ -395,7 +400,7 @@ class SpendTopologyTest {
         for (int m = 0; m < 3; m++) { // $1 a minute at 00:00, 00:01, 00:02, and no call after
             f.send(f.call("ml", "acme", "big", day.plus(Duration.ofMinutes(m))).setOutputTokens(1_000_000).build());
         }
-        f.tick(day.plus(Duration.ofMinutes(12))); // minutes 0..11 evaluated, no budget yet
+        f.tick(day.plus(Duration.ofMinutes(12))); // the minutes ending up to 00:07 evaluated (grace 5 min), no budget yet
         assertThat(f.alertsOf("ml")).extracting(a -> a.getType()).doesNotContain("BUDGET");
 
         // a budget of $3.60 a day: $3 is 83 %; the first minute evaluated after it (ending 00:08, grace 5 min)
@@ -405,10 +410,7 @@ class SpendTopologyTest {
         // then lowered to $2.50: $3 is 120 %, and the minute after it (ending 00:11) says so
         f.budget("ml", "2.5", null, "2026-01-01T00:00:00Z");
         f.tick(day.plus(Duration.ofMinutes(20)));
-        assertThat(f.alertsOf("ml")).filteredOn(a -> a.getType().equals("BUDGET"))
-                .extracting(a -> a.getSubject() + " @" + a.getWindowEnd() + " " + a.getSpendUsd().toPlainString()
-                        + " of " + a.getBudgetUsd().toPlainString())
-                .containsExactly("day:2026-11-10 80% @2026-11-10T00:08:00Z 3.000000000 of 3.600000000",
+        assertThat(budgetAlerts("ml")).containsExactly("day:2026-11-10 80% @2026-11-10T00:08:00Z 3.000000000 of 3.600000000",
                         "day:2026-11-10 100% @2026-11-10T00:11:00Z 3.000000000 of 2.500000000");
     }
 
